@@ -1,0 +1,5 @@
+#ifndef STREAMSCORE_CRDKAFKA_SHIM_H
+#define STREAMSCORE_CRDKAFKA_SHIM_H
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#endif

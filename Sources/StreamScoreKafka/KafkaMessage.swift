@@ -1,0 +1,50 @@
+/// A topic and partition.
+public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A record read by a consumer.
+public struct KafkaMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Record timestamp in milliseconds since the epoch, when the broker or producer set one.
+    public var timestamp: Int64?
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64?, key: [UInt8]?,
+                value: [UInt8], headers: [KafkaHeader]) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+}
+
+/// The outcome of one produced record, reported by the broker.
+public struct DeliveryReport: Sendable {
+    /// The caller's token for fire-and-track sends.
+    public var token: UInt64
+    public var partition: Int32
+    /// The offset the broker assigned, or -1 when unknown or failed.
+    public var offset: Int64
+    /// `nil` when the broker acknowledged the record.
+    public var error: KafkaError?
+
+    public var succeeded: Bool { error == nil }
+}

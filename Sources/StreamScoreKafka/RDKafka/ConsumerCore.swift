@@ -1,0 +1,389 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// The consumer's shared state and its polling thread.
+final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
+    private struct Shared {
+        var buffer: [KafkaMessage] = []
+        var head = 0
+        var waiters: [(id: UInt64, max: Int, continuation: CheckedContinuation<[KafkaMessage]?, Never>)] = []
+        var nextWaiterID: UInt64 = 0
+        var assignment: [TopicPartition] = []
+        var appPaused: Set<TopicPartition> = []
+        var flowPaused = false
+        var stopping = false
+        var closed = false
+
+        var count: Int { buffer.count - head }
+
+        mutating func take(_ max: Int) -> [KafkaMessage] {
+            if head == 0 && buffer.count <= max {
+                defer { buffer = [] }
+                return buffer
+            }
+            let end = min(buffer.count, head + max)
+            let out = Array(buffer[head..<end])
+            head = end
+            if head == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 65_536 {
+                buffer.removeFirst(head)
+                head = 0
+            }
+            return out
+        }
+    }
+
+    let logger: Logger
+    private let handle: RDKafkaHandle
+    private let consumerQueue: RDKafkaHandle
+    private let options: ConsumerOptions
+    private let rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?
+    private let shared = Locked(Shared())
+    private let closeDone = DispatchSemaphore(value: 0)
+    /// `true` until the handle is destroyed; application-side calls hold it so destroy cannot race them.
+    private let alive = Locked(true)
+    /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    init(configuration: KafkaConfiguration, topics: [String], options: ConsumerOptions, logger: Logger,
+         rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?) throws(KafkaError) {
+        guard configuration.groupID != nil else {
+            throw .configuration(property: "group.id", message: "a consumer needs a group id")
+        }
+        self.logger = logger
+        self.options = options
+        self.rebalanceHandler = rebalanceHandler
+        var properties = configuration.librdkafkaProperties()
+        properties.insert(("auto.offset.reset", configuration.autoOffsetReset.rawValue), at: 2)
+        properties.insert(("enable.auto.commit", "true"), at: 2)
+        properties += [("enable.auto.offset.store", "false"), ("enable.partition.eof", "false")]
+        let conf = try RDKafkaConfig(properties: properties)
+        let box = WeakBox()
+        rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passRetained(box).toOpaque())
+        RDKafkaLogging.install(on: conf.pointer)
+        rd_kafka_conf_set_rebalance_cb(conf.pointer) { rk, err, partitions, _ in
+            guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
+            guard let core = Unmanaged<WeakBox>.fromOpaque(opaque).takeUnretainedValue().consumer else {
+                rd_kafka_assign(rk, nil)
+                return
+            }
+            core.rebalance(err: err, partitions: partitions)
+        }
+        let rk = try conf.makeClient(type: RD_KAFKA_CONSUMER)
+        handle = RDKafkaHandle(pointer: rk)
+        rd_kafka_poll_set_consumer(rk)
+        consumerQueue = RDKafkaHandle(pointer: rd_kafka_queue_get_consumer(rk))
+        box.consumer = self
+        box.logSink = self
+
+        let list = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+        let err = rd_kafka_subscribe(rk, list.pointer)
+        if err.rawValue != 0 {
+            rd_kafka_queue_destroy(consumerQueue.pointer)
+            rd_kafka_destroy(rk)
+            throw KafkaError.from(err)
+        }
+        DedicatedThread.start(name: "streamscore-consumer-poll") { [self] in pollLoop() }
+    }
+
+    // MARK: Application side
+
+    var bufferedCount: Int { shared.withLock { $0.count } }
+    var currentAssignment: [TopicPartition] { shared.withLock { $0.assignment } }
+
+    func nextBatch(maxMessages: Int, timeout: Duration?) async -> [KafkaMessage]? {
+        precondition(maxMessages > 0)
+        return await withCheckedContinuation { (c: CheckedContinuation<[KafkaMessage]?, Never>) in
+            let ready: [KafkaMessage]?? = shared.withLock { s in
+                if s.count > 0 { return .some(s.take(maxMessages)) }
+                if s.stopping { return .some(nil) }
+                s.nextWaiterID += 1
+                let id = s.nextWaiterID
+                s.waiters.append((id, maxMessages, c))
+                if let timeout {
+                    Task { [shared] in
+                        try? await Task.sleep(for: timeout)
+                        let expired = shared.withLock { s -> CheckedContinuation<[KafkaMessage]?, Never>? in
+                            guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                            return s.waiters.remove(at: index).continuation
+                        }
+                        expired?.resume(returning: [])
+                    }
+                }
+                return .none
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+
+    func storeOffsets(_ offsets: [(TopicPartition, Int64)]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = PartitionList(offsets.map(\.0), offsets: offsets.map(\.1))
+        let err = alive.withLock { a in a ? rd_kafka_offsets_store(handle.pointer, list.pointer) : RD_KAFKA_RESP_ERR__STATE }
+        if err.rawValue != 0 && err != RD_KAFKA_RESP_ERR__STATE && err != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION {
+            throw KafkaError.from(err)
+        }
+    }
+
+    func commit() async throws(KafkaError) {
+        if shared.withLock({ $0.closed }) { throw .closed }
+        let handle = self.handle
+        let alive = self.alive
+        let err = await DedicatedThread.run(name: "streamscore-consumer-commit") {
+            alive.withLock { a in a ? rd_kafka_commit(handle.pointer, nil, 0).rawValue : RD_KAFKA_RESP_ERR__DESTROY.rawValue }
+        }
+        if err != 0 && err != RD_KAFKA_RESP_ERR__NO_OFFSET.rawValue {
+            throw KafkaError.from(rd_kafka_resp_err_t(err))
+        }
+    }
+
+    func committed(_ partitions: [TopicPartition], timeout: Duration) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let handle = self.handle
+        let alive = self.alive
+        let ms = Int32(timeout.timeInterval * 1000)
+        let result: Result<[TopicPartition: Int64], KafkaError> = await DedicatedThread.run(name: "streamscore-committed") {
+            let list = PartitionList(partitions)
+            let err = alive.withLock { a in a ? rd_kafka_committed(handle.pointer, list.pointer, ms) : RD_KAFKA_RESP_ERR__DESTROY }
+            if err.rawValue != 0 { return .failure(KafkaError.from(err)) }
+            return .success(list.offsets())
+        }
+        return try result.get()
+    }
+
+    func setPaused(_ partitions: [TopicPartition], paused: Bool) {
+        let flowPaused = shared.withLock { s in
+            if paused { s.appPaused.formUnion(partitions) } else { s.appPaused.subtract(partitions) }
+            return s.flowPaused
+        }
+        // While flow control holds everything paused, resuming waits for it to lift.
+        if paused || !flowPaused { applyPause(partitions, paused: paused) }
+    }
+
+    private func applyPause(_ partitions: [TopicPartition], paused: Bool) {
+        guard !partitions.isEmpty else { return }
+        let list = PartitionList(partitions)
+        alive.withLock { a in
+            guard a else { return }
+            if paused { rd_kafka_pause_partitions(handle.pointer, list.pointer) }
+            else { rd_kafka_resume_partitions(handle.pointer, list.pointer) }
+        }
+    }
+
+    func lag() -> [TopicPartition: Int64] {
+        let assigned = currentAssignment
+        guard !assigned.isEmpty else { return [:] }
+        let list = PartitionList(assigned)
+        return alive.withLock { a in
+            guard a else { return [:] }
+            rd_kafka_position(handle.pointer, list.pointer)
+            let positions = list.offsets()
+            var out: [TopicPartition: Int64] = [:]
+            for tp in assigned {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                guard rd_kafka_get_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high).rawValue == 0,
+                      high >= 0 else { continue }
+                let position = positions[tp].flatMap { $0 >= 0 ? $0 : nil } ?? max(low, 0)
+                out[tp] = max(0, high - position)
+            }
+            return out
+        }
+    }
+
+    func close(deadline: Duration) async -> Bool {
+        let first = shared.withLock { s -> Bool in
+            if s.stopping { return false }
+            s.stopping = true
+            return true
+        }
+        if first {
+            failWaiters()
+            alive.withLock { a in if a { rd_kafka_queue_yield(consumerQueue.pointer) } }
+        }
+        let closeDone = self.closeDone
+        let ok = await DedicatedThread.run(name: "streamscore-consumer-close-wait", deadline: deadline) {
+            closeDone.wait()
+            closeDone.signal()  // let later callers see it too
+            return true
+        } ?? false
+        if !ok { logger.warning("consumer did not close within \(deadline); abandoning it") }
+        return ok
+    }
+
+    private func failWaiters() {
+        let waiters = shared.withLock { s in
+            defer { s.waiters.removeAll() }
+            return s.waiters
+        }
+        for w in waiters { w.continuation.resume(returning: nil) }
+    }
+
+    // MARK: Polling thread
+
+    private func pollLoop() {
+        let rk = handle.pointer
+        var chunk: [KafkaMessage] = []
+        chunk.reserveCapacity(options.maxBatchMessages)
+        let idleTimeout = Int32(options.pollTimeout.timeInterval * 1000)
+        while !shared.withLock({ $0.stopping }) {
+            let flowPaused = applyFlowControl()
+            var message = rd_kafka_consumer_poll(rk, flowPaused ? 10 : idleTimeout)
+            while let m = message {
+                if let converted = convert(m) { chunk.append(converted) }
+                rd_kafka_message_destroy(m)
+                if chunk.count >= options.maxBatchMessages { break }
+                message = rd_kafka_consumer_poll(rk, 0)
+            }
+            if !chunk.isEmpty {
+                publish(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        // Undelivered messages are dropped: their offsets were never stored, so they are read again.
+        shared.withLock { s in
+            s.buffer = []
+            s.head = 0
+        }
+        failWaiters()
+        let err = rd_kafka_consumer_close(rk)
+        if err.rawValue != 0 { logger.warning("consumer close: \(KafkaErrorCode(rawValue: err.rawValue).description)") }
+        shared.withLock { $0.closed = true }
+        alive.withLock { a in
+            a = false
+            rd_kafka_queue_destroy(consumerQueue.pointer)
+        }
+        rd_kafka_destroy(rk)
+        closeDone.signal()
+    }
+
+    /// Pauses everything when the buffer is full and resumes when it has drained to half.
+    private func applyFlowControl() -> Bool {
+        enum Action { case none, pause([TopicPartition]), resume([TopicPartition]) }
+        let limit = options.maxBufferedMessages
+        let (action, paused): (Action, Bool) = shared.withLock { s in
+            if !s.flowPaused && s.count >= limit {
+                s.flowPaused = true
+                return (.pause(s.assignment), true)
+            }
+            if s.flowPaused && s.count <= limit / 2 {
+                s.flowPaused = false
+                return (.resume(s.assignment.filter { !s.appPaused.contains($0) }), false)
+            }
+            return (.none, s.flowPaused)
+        }
+        switch action {
+        case .none: break
+        case .pause(let tps): applyPause(tps, paused: true)
+        case .resume(let tps): applyPause(tps, paused: false)
+        }
+        return paused
+    }
+
+    private func publish(_ chunk: [KafkaMessage]) {
+        let handoff: (CheckedContinuation<[KafkaMessage]?, Never>, [KafkaMessage])? = shared.withLock { s in
+            if s.head == 0 && s.buffer.isEmpty { s.buffer = chunk } else { s.buffer.append(contentsOf: chunk) }
+            guard !s.waiters.isEmpty else { return nil }
+            let waiter = s.waiters.removeFirst()
+            return (waiter.continuation, s.take(waiter.max))
+        }
+        if let (c, batch) = handoff { c.resume(returning: batch) }
+    }
+
+    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage? {
+        let m = pointer.pointee
+        if m.err.rawValue != 0 {
+            if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) } ?? ""
+                logger.warning("consume error \(KafkaErrorCode(rawValue: m.err.rawValue).name): \(text)")
+            }
+            return nil
+        }
+        let topic: String
+        if let rkt = m.rkt {
+            if let name = topicNames[rkt] {
+                topic = name
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        } else {
+            topic = ""
+        }
+        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let ts = rd_kafka_message_timestamp(pointer, &tsType)
+        var headers: [KafkaHeader] = []
+        var hdrs: OpaquePointer? = nil
+        if rd_kafka_message_headers(pointer, &hdrs).rawValue == 0, let hdrs {
+            var index = 0
+            var name: UnsafePointer<CChar>? = nil
+            var value: UnsafeRawPointer? = nil
+            var size = 0
+            while rd_kafka_header_get_all(hdrs, index, &name, &value, &size).rawValue == 0 {
+                let v: [UInt8]? = value.map { bytes(UnsafeMutableRawPointer(mutating: $0), size) }
+                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: v))
+                index += 1
+            }
+        }
+        return KafkaMessage(topic: topic, partition: m.partition, offset: m.offset,
+                            timestamp: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts,
+                            key: m.key == nil ? nil : bytes(m.key, m.key_len),
+                            value: bytes(m.payload, m.len), headers: headers)
+    }
+
+    // MARK: Rebalance (runs on the polling thread, inside rd_kafka_consumer_poll or close)
+
+    fileprivate func rebalance(err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let rk = handle.pointer
+        let tps = partitions.map { PartitionList.topicPartitions(of: $0) } ?? []
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative { rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions)) }
+            else { rd_kafka_assign(rk, partitions) }
+            shared.withLock { s in
+                if cooperative { s.assignment += tps } else { s.assignment = tps }
+                s.flowPaused = false
+            }
+            logger.info("assigned \(tps.count) partition(s): \(tps.map(\.description).joined(separator: ", "))")
+            runHandler(.assigned(tps))
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let revoked = Set(tps)
+            shared.withLock { s in
+                let kept = s.buffer[s.head...].filter { !revoked.contains($0.topicPartition) }
+                s.buffer = Array(kept)
+                s.head = 0
+            }
+            runHandler(.revoked(tps))
+            let commitErr = rd_kafka_commit(rk, nil, 0)
+            if commitErr.rawValue != 0 && commitErr != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                logger.warning("commit on revoke failed: \(KafkaErrorCode(rawValue: commitErr.rawValue).description)")
+            }
+            if cooperative { rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions)) }
+            else { rd_kafka_assign(rk, nil) }
+            shared.withLock { s in
+                s.assignment.removeAll { revoked.contains($0) }
+                s.appPaused.subtract(revoked)
+            }
+            logger.info("revoked \(tps.count) partition(s)")
+        default:
+            logger.warning("rebalance error: \(KafkaErrorCode(rawValue: err.rawValue).description)")
+            rd_kafka_assign(rk, nil)
+            shared.withLock { $0.assignment = [] }
+        }
+    }
+
+    private func runHandler(_ event: RebalanceEvent) {
+        guard let handler = rebalanceHandler else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await handler(event)
+            done.signal()
+        }
+        if done.wait(timeout: .now() + options.rebalanceTimeout.timeInterval) == .timedOut {
+            logger.warning("rebalance handler did not finish within \(options.rebalanceTimeout); continuing")
+        }
+    }
+}
