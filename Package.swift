@@ -56,6 +56,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "StreamScoreCLITests",
+            dependencies: ["streamscore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "StreamScoreModelTests",
             dependencies: ["StreamScoreModel"],
             resources: [],

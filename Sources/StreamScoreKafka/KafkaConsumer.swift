@@ -15,9 +15,13 @@ public enum RebalanceEvent: Sendable, Equatable {
 public struct ConsumerOptions: Sendable {
     /// The most messages the polling thread accumulates before publishing them.
     public var maxBatchMessages: Int = 2048
-    /// The most messages buffered ahead of the application. Past this the consumer pauses its
-    /// partitions (keeping group membership alive) until the application catches up.
-    public var maxBufferedMessages: Int = 50_000
+    /// The most messages buffered ahead of the application. Past this the polling thread stops
+    /// taking messages (librdkafka's own bounded prefetch queue then stops fetching) until the
+    /// application has drained half; if that takes longer than `stallPauseAfter`, it pauses the
+    /// partitions so that it can keep serving group events.
+    public var maxBufferedMessages: Int = 20_000
+    /// How long a full buffer may stall polling before the partitions are paused.
+    public var stallPauseAfter: Duration = .seconds(1)
     /// How long the polling thread blocks in `rd_kafka_consumer_poll` when idle.
     public var pollTimeout: Duration = .milliseconds(100)
     /// How long a revoke waits for the rebalance handler before completing anyway.

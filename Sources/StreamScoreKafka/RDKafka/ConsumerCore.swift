@@ -12,6 +12,8 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         var assignment: [TopicPartition] = []
         var appPaused: Set<TopicPartition> = []
         var flowPaused = false
+        /// The polling thread waits for the buffer to drain.
+        var pollWaitingForDrain = false
         var stopping = false
         var closed = false
 
@@ -43,6 +45,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private let rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?
     private let shared = Locked(Shared())
     private let closeDone = DispatchSemaphore(value: 0)
+    private let drained = DispatchSemaphore(value: 0)
     /// `true` until the handle is destroyed; application-side calls hold it so destroy cannot race them.
     private let alive = Locked(true)
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
@@ -98,7 +101,14 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         precondition(maxMessages > 0)
         return await withCheckedContinuation { (c: CheckedContinuation<[KafkaMessage]?, Never>) in
             let ready: [KafkaMessage]?? = shared.withLock { s in
-                if s.count > 0 { return .some(s.take(maxMessages)) }
+                if s.count > 0 {
+                    let batch = s.take(maxMessages)
+                    if s.pollWaitingForDrain && s.count <= options.maxBufferedMessages / 2 {
+                        s.pollWaitingForDrain = false
+                        drained.signal()
+                    }
+                    return .some(batch)
+                }
                 if s.stopping { return .some(nil) }
                 s.nextWaiterID += 1
                 let id = s.nextWaiterID
@@ -259,12 +269,32 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         closeDone.signal()
     }
 
-    /// Pauses everything when the buffer is full and resumes when it has drained to half.
+    /// When the buffer is full, waits for the application to drain half of it; after
+    /// `stallPauseAfter` pauses everything (to keep serving group events) until it has.
     private func applyFlowControl() -> Bool {
         enum Action { case none, pause([TopicPartition]), resume([TopicPartition]) }
         let limit = options.maxBufferedMessages
+        let mustWait = shared.withLock { s -> Bool in
+            guard !s.flowPaused, !s.stopping, s.count >= limit else { return false }
+            s.pollWaitingForDrain = true
+            return true
+        }
+        if mustWait {
+            // Re-check the condition on every wake-up, so a stray signal only costs a loop turn.
+            let deadline = ContinuousClock.now + options.stallPauseAfter
+            while ContinuousClock.now < deadline {
+                let keepWaiting = shared.withLock { s -> Bool in
+                    let waiting = !s.stopping && s.count > limit / 2
+                    s.pollWaitingForDrain = waiting
+                    return waiting
+                }
+                if !keepWaiting { break }
+                _ = drained.wait(timeout: .now() + 0.05)
+            }
+            shared.withLock { $0.pollWaitingForDrain = false }
+        }
         let (action, paused): (Action, Bool) = shared.withLock { s in
-            if !s.flowPaused && s.count >= limit {
+            if !s.flowPaused && s.count > limit / 2 && mustWait {
                 s.flowPaused = true
                 return (.pause(s.assignment), true)
             }

@@ -1,0 +1,20 @@
+# The README's two commands: `make run` and `make test`.
+.PHONY: run test build bench
+
+# Installs missing Debian packages, builds in release mode and starts the embedded broker.
+run:
+	scripts/setup.sh
+	swift build -c release --product streamscore
+	.build/release/streamscore broker
+
+# Installs missing Debian packages and runs every test.
+test:
+	scripts/setup.sh
+	swift test
+
+build:
+	swift build -c release --product streamscore
+
+# Benchmarks quoted in the README (C rulers built from ../shared/reference when present).
+bench: build
+	scripts/bench.sh
