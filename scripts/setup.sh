@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what StreamScore needs on Debian, only if it is missing:
-#   librdkafka-dev (the Kafka client library), pkg-config, kcat (a Kafka CLI the tests use).
+#   librdkafka-dev (the Kafka client library), pkg-config, kcat (a Kafka CLI the tests use),
+#   prometheus (for promtool, which checks Compose/prometheus/prometheus.yml in the tests).
 set -euo pipefail
-packages=(librdkafka-dev pkg-config kcat)
+packages=(librdkafka-dev pkg-config kcat prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,6 +13,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: Swift 6 is required (swift not on PATH)" >&2; exit 1; }

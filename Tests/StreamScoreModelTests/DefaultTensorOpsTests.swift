@@ -168,6 +168,8 @@ struct DefaultTensorOpsTests {
         #expect(H.close(H.floats(attributes), [0, 0.5, 1, .nan]))
         let unbounded = try H.run1("Clip", version: 6, [x])
         #expect(H.close(H.floats(unbounded), [-1, 0.5, 2, .nan]))
+        let integers = try H.run1("Clip", version: 6, [H.i([3], [-9, 2, 9])], attributes: ["max": .float(5)])
+        #expect(H.int64s(integers) == [-9, 2, 5])
         let onlyMin = try H.run1("Clip", version: 11, [x, H.f([], [0]), nil])
         #expect(H.close(H.floats(onlyMin), [0, 0.5, 2, .nan]))
         let onlyMax = try H.run1("Clip", version: 13, [H.i([3], [-5, 3, 9]), nil, H.i([], [4])])

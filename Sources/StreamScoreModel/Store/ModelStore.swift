@@ -9,8 +9,9 @@ public struct ModelStore: Sendable {
         self.directory = directory
     }
 
-    /// Every model name with its complete versions (directories holding both model.onnx and
-    /// card.json), versions sorted numerically ("2" before "10").
+    /// Every model name with its complete versions (directories named by a version number holding
+    /// both model.onnx and card.json), versions sorted numerically ("2" before "10"). Other
+    /// folders, such as the conformance zoo, are not models of the store.
     public func list() throws(ModelError) -> [String: [String]] {
         var result: [String: [String]] = [:]
         for name in try subdirectories(of: directory) {
@@ -57,9 +58,15 @@ public struct ModelStore: Sendable {
         return left.count < right.count
     }
 
+    /// A version directory is named by a version number: digits, optionally dotted ("1", "2.1").
+    public static func isVersionName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+    }
+
     private func versions(at path: String) throws(ModelError) -> [String] {
         try subdirectories(of: path)
-            .filter { isComplete((path as NSString).appendingPathComponent($0)) }
+            .filter { Self.isVersionName($0) && isComplete((path as NSString).appendingPathComponent($0)) }
             .sorted(by: Self.versionPrecedes)
     }
 

@@ -35,8 +35,10 @@ extension DefaultKernels {
             func visit<N: NumericType>(_ type: N.Type, _ values: [N.Scalar]) throws(ModelError) -> TensorData {
                 let low: N.Scalar, high: N.Scalar
                 if let attributeBounds {
-                    low = N.fromDouble(Double(attributeBounds.min))
-                    high = N.fromDouble(Double(attributeBounds.max))
+                    // Saturate, so the unbounded defaults (±FLT_MAX) mean "no bound" for any type.
+                    let min = Double(attributeBounds.min), max = Double(attributeBounds.max)
+                    low = min <= N.toDouble(N.lowest) ? N.lowest : N.fromDouble(min)
+                    high = max >= N.toDouble(N.highest) ? N.highest : N.fromDouble(max)
                 } else {
                     low = try bound(N.self, lower, default: N.lowest)
                     high = try bound(N.self, upper, default: N.highest)

@@ -1,0 +1,89 @@
+/// Appends JSON tokens to a byte buffer without building intermediate strings.
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inline(__always) public mutating func raw(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    /// A JSON string with escaping.
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { utf8 in
+            for c in utf8 {
+                switch c {
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                case 0..<0x20:
+                    raw("\\u00")
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(hex[Int(c >> 4)])
+                    bytes.append(hex[Int(c & 0xF)])
+                default: bytes.append(c)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func int(_ v: Int64) {
+        if v == 0 { bytes.append(UInt8(ascii: "0")); return }
+        var n = v.magnitude
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &tmp) { digits in
+            while n > 0 {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            if v < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: digits[(20 - count)...])
+        }
+    }
+
+    public mutating func int(_ v: Int) { int(Int64(v)) }
+
+    /// A float in shortest round-trip form; non-finite values become `null` (JSON has no NaN).
+    public mutating func float(_ v: Float) {
+        guard v.isFinite else { raw("null"); return }
+        if v == v.rounded(), abs(v) < 1e15 {
+            int(Int64(v))
+            return
+        }
+        bytes.append(contentsOf: v.description.utf8)
+    }
+
+    /// A double in shortest round-trip form; non-finite values become `null`.
+    public mutating func double(_ v: Double) {
+        guard v.isFinite else { raw("null"); return }
+        bytes.append(contentsOf: v.description.utf8)
+    }
+
+    /// A duration in milliseconds with three decimals.
+    public mutating func milliseconds(_ ms: Double) {
+        guard ms.isFinite else { raw("null"); return }
+        let micros = Int64((ms * 1000).rounded())
+        if micros < 0 { bytes.append(UInt8(ascii: "-")) }
+        let m = micros.magnitude
+        int(Int64(m / 1000))
+        bytes.append(UInt8(ascii: "."))
+        let frac = Int(m % 1000)
+        bytes.append(UInt8(ascii: "0") + UInt8(frac / 100))
+        bytes.append(UInt8(ascii: "0") + UInt8(frac / 10 % 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(frac % 10))
+    }
+}

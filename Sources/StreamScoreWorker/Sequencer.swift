@@ -1,0 +1,73 @@
+import StreamScoreKafka
+
+/// Publishes scored batches in dispatch order, whatever order the lanes finish in, so that each
+/// partition's outputs leave in input order.
+final class Sequencer: Sendable {
+    private struct State {
+        var next = 0
+        var completed: [Int: [OutputRecord]] = [:]
+        var draining = false
+        var published = 0
+    }
+
+    private let state = Locked(State())
+    private let producer: KafkaProducer
+    private let metrics: WorkerMetrics
+    private let failures = Locked(0)
+
+    init(producer: KafkaProducer, metrics: WorkerMetrics) {
+        self.producer = producer
+        self.metrics = metrics
+    }
+
+    /// Batches published so far.
+    var publishedCount: Int { state.withLock { $0.published } }
+
+    /// Hands over batch `seq`; the caller that finds the next batches ready publishes them.
+    func submit(seq: Int, outputs: [OutputRecord]) async {
+        var ready = state.withLock { s -> [[OutputRecord]] in
+            s.completed[seq] = outputs
+            if s.draining { return [] }
+            let ready = Self.takeReady(&s)
+            s.draining = !ready.isEmpty
+            return ready
+        }
+        while !ready.isEmpty {
+            for outputs in ready { await publish(outputs) }
+            let count = ready.count
+            ready = state.withLock { s -> [[OutputRecord]] in
+                s.published += count
+                let more = Self.takeReady(&s)
+                if more.isEmpty { s.draining = false }
+                return more
+            }
+        }
+    }
+
+    private static func takeReady(_ s: inout State) -> [[OutputRecord]] {
+        var out: [[OutputRecord]] = []
+        while let outputs = s.completed.removeValue(forKey: s.next) {
+            out.append(outputs)
+            s.next += 1
+        }
+        return out
+    }
+
+    private func publish(_ outputs: [OutputRecord]) async {
+        var endToEnd: [Int64] = []
+        endToEnd.reserveCapacity(outputs.count)
+        let nowMicros = epochMicroseconds()
+        for o in outputs {
+            do {
+                try await producer.enqueue(topic: o.topic, key: o.key, value: o.value, headers: o.headers,
+                                           partition: o.partition, token: o.token)
+            } catch {
+                // The record stays unacknowledged, so its offset is never stored: it is redelivered.
+                failures.withLock { $0 += 1 }
+                continue
+            }
+            if o.rows > 0, let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
+        }
+        metrics.recordEndToEnd(endToEnd)
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+import StreamScoreContract
+import StreamScoreKafka
+import StreamScoreModel
+
+/// A scoring worker: consume → decode → batch → infer → encode → produce → store offsets.
+///
+/// - Batches close at `maxBatchRows` records or `maxBatchDelay`, and up to `lanes` batches are
+///   scored at once; a sequencer publishes them in consumption order, so each partition's
+///   predictions leave in input order.
+/// - A record's offset is stored only after its output is acknowledged, in partition order.
+/// - Rows in flight are bounded by `maxInflightRows`: past it the worker pauses its partitions.
+/// - On graceful shutdown or cancellation it stops fetching, drains, commits and leaves the group
+///   within `shutdownTimeout`; on revoke it finishes the revoked partitions' work first.
+public final class Worker: Service, Sendable {
+    public let configuration: WorkerConfiguration
+    private let logger: Logger
+    private let models: ModelSet
+    private let processor: BatchProcessor
+    private let tracker = OffsetTracker()
+    private let metrics: WorkerMetrics
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let lanes: AsyncLimiter
+    private let sequencer: Sequencer
+    private let state = Locked(RunState())
+    private let deliveryFailure = Locked<KafkaError?>(nil)
+
+    private struct RunState {
+        var stopping = false
+        var ready = false
+        var paused = false
+        var dispatched = 0
+        var published = 0
+        var capacityWaiter: CheckedContinuation<Void, Never>?
+        var publishedWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Loads the models and connects to Kafka. Throws on a bad model store or Kafka configuration.
+    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "streamscore.worker"),
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+        self.configuration = configuration
+        self.logger = logger
+        models = try ModelSet(directory: configuration.modelsDirectory, defaultModel: configuration.defaultModel,
+                              pinnedDefaultVersion: configuration.defaultModelVersion)
+        processor = BatchProcessor(configuration: configuration, models: models)
+        metrics = WorkerMetrics(registry: registry)
+        metrics.setModels(models.summary)
+        lanes = AsyncLimiter(limit: max(1, configuration.lanes))
+
+        var producerConfig = KafkaConfiguration(bootstrapServers: configuration.brokers)
+        producerConfig.clientID = "streamscore-worker-\(configuration.workerID)"
+        producerConfig.lingerMs = 2
+        producerConfig.maxQueuedMessages = max(100_000, configuration.maxInflightRows * 2)
+        producerConfig.properties = configuration.kafkaProperties.filter { !Self.consumerOnly.contains($0.key) }
+        var consumerConfig = KafkaConfiguration(bootstrapServers: configuration.brokers, groupID: configuration.group)
+        consumerConfig.clientID = producerConfig.clientID
+        consumerConfig.properties = ["queued.max.messages.kbytes": "16384"]
+            .merging(configuration.kafkaProperties.filter { !Self.producerOnly.contains($0.key) }) { _, user in user }
+        var options = ConsumerOptions()
+        options.maxBufferedMessages = max(1000, min(20_000, configuration.maxInflightRows))
+        options.maxBatchMessages = max(64, configuration.maxBatchRows)
+        options.rebalanceTimeout = configuration.shutdownTimeout
+
+        let tracker = self.tracker
+        let failure = deliveryFailure
+        let consumerBox = Locked<KafkaConsumer?>(nil)
+        let stateRef = state
+        let log = logger
+        producer = try KafkaProducer(configuration: producerConfig, logger: logger) { reports in
+            var acked: [UInt64] = []
+            acked.reserveCapacity(reports.count)
+            for r in reports where r.token != OutputRecord.untracked {
+                if let error = r.error {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                    log.error("delivery failed after librdkafka's retries: \(error); stopping without storing its offset")
+                } else {
+                    acked.append(r.token)
+                }
+            }
+            let store = tracker.acknowledge(acked)
+            log.trace("delivery: \(reports.count) report(s), \(acked.count) acked, storing \(store.count)")
+            if !store.isEmpty, let consumer = consumerBox.withLock({ $0 }) {
+                try? consumer.storeOffsets(store)
+            }
+            let waiter = stateRef.withLock { s -> CheckedContinuation<Void, Never>? in
+                guard s.capacityWaiter != nil, tracker.inflightRows < configuration.maxInflightRows / 2 else { return nil }
+                defer { s.capacityWaiter = nil }
+                return s.capacityWaiter
+            }
+            waiter?.resume()
+        }
+        sequencer = Sequencer(producer: producer, metrics: metrics)
+        let handlerBox = Locked<(@Sendable (RebalanceEvent) async -> Void)?>(nil)
+        consumer = try KafkaConsumer(configuration: consumerConfig, topics: [configuration.inputTopic], options: options,
+                                     logger: logger) { event in
+            await handlerBox.withLock { $0 }?(event)
+        }
+        consumerBox.withLock { $0 = consumer }
+        handlerBox.withLock { $0 = { [weak self] event in await self?.rebalanced(event) } }
+    }
+
+    static let consumerOnly: Set<String> = ["group.id", "auto.offset.reset", "session.timeout.ms", "max.poll.interval.ms",
+                                            "fetch.wait.max.ms", "fetch.min.bytes", "queued.max.messages.kbytes",
+                                            "queued.min.messages", "enable.auto.commit", "auto.commit.interval.ms",
+                                            "partition.assignment.strategy", "heartbeat.interval.ms", "fetch.max.bytes",
+                                            "max.partition.fetch.bytes", "group.instance.id"]
+    static let producerOnly: Set<String> = ["linger.ms", "queue.buffering.max.ms", "batch.num.messages", "batch.size",
+                                            "acks", "request.required.acks", "compression.codec", "compression.type",
+                                            "message.timeout.ms", "queue.buffering.max.messages", "enable.idempotence",
+                                            "queue.buffering.max.kbytes", "retries", "message.send.max.retries"]
+
+    /// The models served by default, name → version.
+    public var servedModels: [String: String] { models.summary }
+
+    /// `true` once the worker has joined its group.
+    public var isReady: Bool { state.withLock { $0.ready && !$0.stopping } }
+
+    /// Rows consumed and not yet acknowledged.
+    public var inflightRows: Int { tracker.inflightRows }
+
+    /// The Prometheus registry holding this worker's metrics.
+    public var registry: PrometheusCollectorRegistry { metrics.registry }
+
+    /// Runs until graceful shutdown or cancellation, then drains and leaves the group.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await runPipeline()
+            } onCancel: {
+                self.requestStop()
+            }
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    /// Asks the pipeline to stop fetching and drain.
+    public func requestStop() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.stopping = true
+            defer { s.capacityWaiter = nil }
+            return s.capacityWaiter
+        }
+        waiter?.resume()
+    }
+
+    private func runPipeline() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.metricsLoop() }
+            try await intakeLoop()
+            group.cancelAll()
+        }
+        try await shutdown()
+        if let failure = deliveryFailure.withLock({ $0 }) { throw failure }
+    }
+
+    // MARK: Intake
+
+    private var shouldStop: Bool {
+        state.withLock { $0.stopping } || deliveryFailure.withLock { $0 != nil }
+    }
+
+    private func intakeLoop() async throws {
+        var pending: [PendingRecord] = []
+        var firstArrival = ContinuousClock.now
+        let maxRows = max(1, configuration.maxBatchRows)
+        while !shouldStop {
+            try await waitForCapacity()
+            if shouldStop { break }
+            let timeout: Duration = pending.isEmpty
+                ? .milliseconds(200)
+                : max(.microseconds(50), configuration.maxBatchDelay - (ContinuousClock.now - firstArrival))
+            guard let messages = await consumer.nextBatch(maxMessages: maxRows - pending.count, timeout: timeout) else { break }
+            logger.trace("intake: \(messages.count) message(s), \(pending.count) pending, inflight \(tracker.inflightRows)")
+            if !messages.isEmpty {
+                let now = ContinuousClock.now
+                if pending.isEmpty { firstArrival = now }
+                let tokens = tracker.register(messages.map { ($0.topicPartition, $0.offset) })
+                for (m, token) in zip(messages, tokens) {
+                    pending.append(PendingRecord(message: m, token: token, arrival: now))
+                }
+            }
+            if !pending.isEmpty
+                && (pending.count >= maxRows || ContinuousClock.now - firstArrival >= configuration.maxBatchDelay) {
+                await dispatch(pending)
+                pending = []
+            }
+        }
+        if !pending.isEmpty { await dispatch(pending) }
+    }
+
+    /// Pauses the partitions while too many rows are in flight, and resumes them afterwards.
+    private func waitForCapacity() async throws {
+        guard tracker.inflightRows >= configuration.maxInflightRows else { return }
+        let assignment = consumer.assignment
+        consumer.pause(assignment)
+        state.withLock { $0.paused = true }
+        metrics.setInflight(tracker.inflightRows)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.stopping || tracker.inflightRows < configuration.maxInflightRows / 2 { return true }
+                s.capacityWaiter = c
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
+        consumer.resume(consumer.assignment)
+        state.withLock { $0.paused = false }
+    }
+
+    private func dispatch(_ batch: [PendingRecord]) async {
+        await lanes.acquire()
+        let seq = state.withLock { s -> Int in
+            defer { s.dispatched += 1 }
+            return s.dispatched
+        }
+        logger.trace("dispatch: batch \(seq) of \(batch.count)")
+        Task {
+            let (outputs, timings) = processor.process(batch)
+            logger.trace("processed: batch \(seq)")
+            metrics.recordBatch(timings, records: batch.count)
+            lanes.release()
+            tracker.noteRows(outputs.filter { $0.rows > 1 && $0.token != OutputRecord.untracked }.map { ($0.token, $0.rows) })
+            await sequencer.submit(seq: seq, outputs: outputs)
+            logger.trace("submitted: batch \(seq)")
+            let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                s.published = sequencer.publishedCount
+                defer { s.publishedWaiters.removeAll() }
+                return s.publishedWaiters
+            }
+            for w in waiters { w.resume() }
+        }
+    }
+
+    // MARK: Draining
+
+    /// Waits until every dispatched batch is published and acknowledged, or the deadline passes.
+    private func drain(partitions: [TopicPartition]?, deadline: ContinuousClock.Instant) async -> Bool {
+        while ContinuousClock.now < deadline {
+            let allPublished = state.withLock { $0.dispatched } == sequencer.publishedCount
+            if allPublished && tracker.pendingCount(partitions) == 0 { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
+    private func rebalanced(_ event: RebalanceEvent) async {
+        switch event {
+        case .assigned(let partitions):
+            state.withLock { $0.ready = true }
+            logger.info("assigned \(partitions.count) partition(s)")
+        case .revoked(let partitions):
+            // Records already handed to the pipeline finish and are stored before the revoke completes.
+            let drained = await drain(partitions: partitions, deadline: .now + configuration.shutdownTimeout)
+            if !drained { logger.warning("revoke: in-flight work for \(partitions.count) partition(s) did not finish in time") }
+            tracker.forget(partitions)
+        }
+    }
+
+    private func shutdown() async throws {
+        let deadline = ContinuousClock.now + configuration.shutdownTimeout
+        let drained = await drain(partitions: nil, deadline: deadline)
+        if !drained { logger.warning("shutdown: in-flight work did not finish within \(configuration.shutdownTimeout)") }
+        let remaining = max(.milliseconds(500), deadline - .now)
+        let closed = await consumer.close(deadline: remaining)
+        let flushed = await producer.close(deadline: max(.milliseconds(500), deadline - .now))
+        logger.info("worker stopped", metadata: ["drained": "\(drained)", "consumer_closed": "\(closed)",
+                                                  "producer_flushed": "\(flushed)"])
+    }
+
+    // MARK: Metrics
+
+    private func metricsLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.metricsInterval)
+            let lag = consumer.lag()
+            metrics.setLag(lag)
+            metrics.setInflight(tracker.inflightRows)
+            let record = metrics.closeWindow(worker: configuration.workerID, lag: lag, inflightRows: tracker.inflightRows,
+                                             models: models.summary)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if let data = try? encoder.encode(record) {
+                try? await producer.enqueue(topic: configuration.metricsTopic, key: Array(configuration.workerID.utf8),
+                                            value: Array(data), token: OutputRecord.untracked)
+            }
+        }
+    }
+}

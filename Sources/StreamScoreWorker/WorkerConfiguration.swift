@@ -1,0 +1,48 @@
+import Foundation
+
+/// Everything a worker needs to run. Defaults match `streamscore worker`'s flags.
+public struct WorkerConfiguration: Sendable {
+    /// Bootstrap servers, comma-separated.
+    public var brokers: String
+    public var group = "streamscore-workers"
+    public var inputTopic = "features"
+    public var outputTopic = "predictions"
+    public var metricsTopic = "inference-metrics"
+    public var dlqTopic = "features.dlq"
+    /// The model store directory: `<models>/<name>/<version>/{model.onnx,card.json}`.
+    public var modelsDirectory = "Models"
+    /// The model scoring records that name none.
+    public var defaultModel = "iris"
+    /// A pinned version of the default model; the latest version otherwise.
+    public var defaultModelVersion: String?
+    /// A batch closes at this many rows...
+    public var maxBatchRows = 256
+    /// ...or this long after its first record, whichever comes first.
+    public var maxBatchDelay: Duration = .milliseconds(2)
+    /// Batches scored at once.
+    public var lanes = ProcessInfo.processInfo.activeProcessorCount
+    /// Rows consumed but not yet acknowledged; past it the worker pauses its partitions.
+    public var maxInflightRows = 20_000
+    public var metricsInterval: Duration = .seconds(1)
+    /// Port for /metrics, /healthz and /readyz; `nil` serves nothing.
+    public var httpPort: Int? = 9100
+    /// Host for the HTTP endpoints.
+    public var httpHost = "0.0.0.0"
+    /// Extra librdkafka properties for both the consumer and the producer.
+    public var kafkaProperties: [String: String] = [:]
+    /// Records above this size go to the DLQ as `too-large`.
+    public var maxRecordBytes = 1 << 20
+    /// How long shutdown and revoke may take to drain.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// This worker's id in predictions and metrics.
+    public var workerID = WorkerConfiguration.defaultWorkerID()
+
+    public init(brokers: String) {
+        self.brokers = brokers
+    }
+
+    /// `hostname-pid`.
+    public static func defaultWorkerID() -> String {
+        "\(ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker")-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}

@@ -1,0 +1,151 @@
+import CoreMetrics
+
+import Metrics
+import Prometheus
+import StreamScoreContract
+import StreamScoreKafka
+
+/// The worker's metrics: Prometheus series (through swift-metrics) and the per-interval window
+/// that becomes a `"kind": "metrics"` record (percentiles from HdrHistogram).
+final class WorkerMetrics: Sendable {
+    private struct Window {
+        var start = epochMilliseconds()
+        var records = 0
+        var rows = 0
+        var batches = 0
+        var errors = 0
+        var errorsByCode: [String: Int] = [:]
+        var queue = LatencyHistogram.microseconds(upTo: 60_000_000)
+        var inference = LatencyHistogram.microseconds(upTo: 60_000_000)
+        var endToEnd = LatencyHistogram.microseconds(upTo: 3_600_000_000)
+    }
+
+    private let window = Locked(Window())
+    private let factory: PrometheusMetricsFactory
+    private let queueTimer: CoreMetrics.Timer
+    private let inferenceTimer: CoreMetrics.Timer
+    private let endToEndTimer: CoreMetrics.Timer
+    private let batchRows: CoreMetrics.Recorder
+    private let inflight: CoreMetrics.Gauge
+    private let lagGauges = Locked<[String: CoreMetrics.Gauge]>([:])
+    private let recordCounters = Locked<[String: CoreMetrics.Counter]>([:])
+    private let dlqCounters = Locked<[String: CoreMetrics.Counter]>([:])
+    let registry: PrometheusCollectorRegistry
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        for name in ["streamscore_queue_seconds", "streamscore_inference_seconds", "streamscore_end_to_end_seconds"] {
+            factory.durationHistogramBuckets[name] = latencyBuckets
+        }
+        factory.valueHistogramBuckets["streamscore_batch_rows"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+        self.factory = factory
+        queueTimer = CoreMetrics.Timer(label: "streamscore_queue_seconds", factory: factory)
+        inferenceTimer = CoreMetrics.Timer(label: "streamscore_inference_seconds", factory: factory)
+        endToEndTimer = CoreMetrics.Timer(label: "streamscore_end_to_end_seconds", factory: factory)
+        batchRows = CoreMetrics.Recorder(label: "streamscore_batch_rows", aggregate: true, factory: factory)
+        inflight = CoreMetrics.Gauge(label: "streamscore_inflight_rows", factory: factory)
+    }
+
+    /// Marks which model versions are served (`streamscore_model_info{model,version} 1`).
+    func setModels(_ models: [String: String]) {
+        for (model, version) in models {
+            CoreMetrics.Gauge(label: "streamscore_model_info", dimensions: [("model", model), ("version", version)], factory: factory)
+                .record(1)
+        }
+    }
+
+    private func counter(_ table: Locked<[String: CoreMetrics.Counter]>, label: String, dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        return table.withLock { t in
+            if let c = t[key] { return c }
+            let c = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            t[key] = c
+            return c
+        }
+    }
+
+    /// Records one scored batch.
+    func recordBatch(_ timings: BatchProcessor.Timings, records: Int) {
+        if timings.rows > 0 { batchRows.record(timings.rows) }
+        for q in timings.queueMicros { queueTimer.recordNanoseconds(q * 1000) }
+        for i in timings.inferenceMicros { inferenceTimer.recordNanoseconds(i * 1000) }
+        for (model, n) in timings.scoredByModel {
+            counter(recordCounters, label: "streamscore_records_total", dimensions: [("model", model), ("outcome", "scored")])
+                .increment(by: n)
+        }
+        var codes: [String: Int] = [:]
+        for code in timings.dead { codes[code.rawValue, default: 0] += 1 }
+        for (code, n) in codes {
+            counter(recordCounters, label: "streamscore_records_total", dimensions: [("model", ""), ("outcome", "dlq")])
+                .increment(by: n)
+            counter(dlqCounters, label: "streamscore_dlq_total", dimensions: [("error", code)]).increment(by: n)
+        }
+        window.withLock { w in
+            w.records += records
+            w.rows += timings.rows
+            if timings.rows > 0 { w.batches += 1 }
+            w.errors += timings.dead.count
+            for (code, n) in codes { w.errorsByCode[code, default: 0] += n }
+            for q in timings.queueMicros { _ = w.queue.record(UInt64(max(0, q))) }
+            for i in timings.inferenceMicros { _ = w.inference.record(UInt64(max(0, i))) }
+        }
+    }
+
+    /// Records end-to-end latencies (microseconds) of produced predictions.
+    func recordEndToEnd(_ micros: [Int64]) {
+        guard !micros.isEmpty else { return }
+        for m in micros { endToEndTimer.recordNanoseconds(m * 1000) }
+        window.withLock { w in
+            for m in micros { _ = w.endToEnd.record(UInt64(max(0, m))) }
+        }
+    }
+
+    func setInflight(_ rows: Int) { inflight.record(rows) }
+
+    func setLag(_ lag: [TopicPartition: Int64]) {
+        for (tp, value) in lag {
+            let gauge = lagGauges.withLock { g in
+                if let existing = g[tp.description] { return existing }
+                let made = CoreMetrics.Gauge(label: "streamscore_consumer_lag", dimensions: [("partition", String(tp.partition))],
+                                 factory: factory)
+                g[tp.description] = made
+                return made
+            }
+            gauge.record(value)
+        }
+    }
+
+    /// Closes the current window and returns it as a metrics record.
+    func closeWindow(worker: String, lag: [TopicPartition: Int64], inflightRows: Int,
+                     models: [String: String]) -> MetricsRecord {
+        let now = epochMilliseconds()
+        let w = window.withLock { w -> Window in
+            let closed = w
+            w = Window()
+            w.start = now
+            return closed
+        }
+        func summary(_ h: LatencyHistogram) -> LatencySummary {
+            guard h.totalCount > 0 else { return LatencySummary(p50: 0, p90: 0, p99: 0, p999: 0, max: 0) }
+            return LatencySummary(p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
+                                  p99: Double(h.valueAtPercentile(99)) / 1000, p999: Double(h.valueAtPercentile(99.9)) / 1000,
+                                  max: Double(h.max) / 1000)
+        }
+        let seconds = max(0.001, Double(now - w.start) / 1000)
+        return MetricsRecord(
+            worker: worker, windowStartMs: w.start, windowEndMs: now, records: w.records, rows: w.rows,
+            batches: w.batches, errors: w.errors, errorsByCode: w.errorsByCode,
+            meanBatchRows: w.batches > 0 ? Double(w.rows) / Double(w.batches) : 0,
+            recordsPerSecond: Double(w.records) / seconds,
+            queueMs: summary(w.queue), inferenceMs: summary(w.inference), endToEndMs: summary(w.endToEnd),
+            consumerLag: lag.values.reduce(0, +),
+            consumerLagByPartition: Dictionary(lag.map { ($0.key.description, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            inflightRows: inflightRows, models: models)
+    }
+}
