@@ -1,11 +1,10 @@
 # The README's two commands: `make run` and `make test`.
 .PHONY: run test build bench
 
-# Installs missing Debian packages, builds in release mode and starts the embedded broker.
+# Installs missing Debian packages, builds in release mode and starts the dev stack
+# (embedded broker, worker, gateway) until Ctrl-C.
 run:
-	scripts/setup.sh
-	swift build -c release --product streamscore
-	.build/release/streamscore broker
+	scripts/run.sh
 
 # Installs missing Debian packages and runs every test.
 test:

@@ -208,7 +208,7 @@ struct BatchProcessor: Sendable {
         let route = replyRoute(message)
         return OutputRecord(topic: route?.topic ?? configuration.outputTopic, key: message.key, value: w.bytes,
                             headers: echoedHeaders(message), partition: route?.partition, token: pending.token,
-                            rows: rows.count, sourceTimestampMs: message.timestamp)
+                            rows: rows.count, sourceTimestampMs: message.timestamp, arrival: pending.arrival)
     }
 
     private func writePrediction(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
@@ -243,7 +243,8 @@ struct BatchProcessor: Sendable {
             KafkaHeader(HeaderName.sourceOffset, String(message.offset)),
         ]
         let dead = OutputRecord(topic: configuration.dlqTopic, key: message.key, value: message.value, headers: headers,
-                                partition: nil, token: pending.token, rows: 0, sourceTimestampMs: message.timestamp)
+                                partition: nil, token: pending.token, rows: 0, sourceTimestampMs: message.timestamp,
+                                arrival: pending.arrival)
         guard let route = replyRoute(message) else { return (dead, nil) }
         var w = JSONWriter(capacity: 200)
         w.raw("{\"id\":")
@@ -263,7 +264,7 @@ struct BatchProcessor: Sendable {
         w.byte(UInt8(ascii: "}"))
         let reply = OutputRecord(topic: route.topic, key: message.key, value: w.bytes, headers: echoedHeaders(message),
                                  partition: route.partition, token: OutputRecord.untracked, rows: 0,
-                                 sourceTimestampMs: nil)
+                                 sourceTimestampMs: nil, arrival: pending.arrival)
         return (dead, reply)
     }
 }

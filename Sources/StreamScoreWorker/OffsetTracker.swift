@@ -41,6 +41,7 @@ final class OffsetTracker: Sendable {
         var partitions: [TopicPartition] = []
         var pending: [Pending] = []
         var inflightRows = 0
+        var acknowledged = 0
     }
 
     private let state = Mutex(State())
@@ -92,6 +93,7 @@ final class OffsetTracker: Sendable {
                 guard slot < s.pending.count, let i = s.pending[slot].index(of: offset), !s.pending[slot].done[i]
                 else { continue }
                 s.pending[slot].done[i] = true
+                s.acknowledged += 1
                 s.inflightRows -= 1 + Int(s.pending[slot].extraRows[i])
                 advanced.insert(slot)
             }
@@ -139,6 +141,9 @@ final class OffsetTracker: Sendable {
             return s.pending.reduce(0) { total, p in total + (p.head..<p.offsets.count).filter { !p.done[$0] }.count }
         }
     }
+
+    /// Records acknowledged since start.
+    var acknowledgedRecords: Int { state.withLock { $0.acknowledged } }
 
     /// Rows consumed and not yet acknowledged.
     var inflightRows: Int { state.withLock { $0.inflightRows } }

@@ -21,6 +21,8 @@ struct OutputRecord: Sendable {
     var rows: Int
     /// The input record's Kafka timestamp, for end-to-end latency.
     var sourceTimestampMs: Int64?
+    /// When the worker took the input record from the consumer.
+    var arrival: ContinuousClock.Instant
 
     static let untracked: UInt64 = (1 << 63) - 1
 }

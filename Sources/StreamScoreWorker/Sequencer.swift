@@ -55,8 +55,11 @@ final class Sequencer: Sendable {
 
     private func publish(_ outputs: [OutputRecord]) async {
         var endToEnd: [Int64] = []
+        var inWorker: [Int64] = []
         endToEnd.reserveCapacity(outputs.count)
+        inWorker.reserveCapacity(outputs.count)
         let nowMicros = epochMicroseconds()
+        let now = ContinuousClock.now
         for o in outputs {
             do {
                 try await producer.enqueue(topic: o.topic, key: o.key, value: o.value, headers: o.headers,
@@ -66,8 +69,10 @@ final class Sequencer: Sendable {
                 failures.withLock { $0 += 1 }
                 continue
             }
-            if o.rows > 0, let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
+            guard o.rows > 0 else { continue }
+            if let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
+            inWorker.append(Int64((now - o.arrival).milliseconds * 1000))
         }
-        metrics.recordEndToEnd(endToEnd)
+        metrics.recordEndToEnd(endToEnd, inWorker: inWorker)
     }
 }

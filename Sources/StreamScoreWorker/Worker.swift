@@ -34,6 +34,7 @@ public final class Worker: Service, Sendable {
         var ready = false
         var paused = false
         var dispatched = 0
+        var firstConsume: ContinuousClock.Instant?
         var published = 0
         var capacityWaiter: CheckedContinuation<Void, Never>?
         var publishedWaiters: [CheckedContinuation<Void, Never>] = []
@@ -122,6 +123,14 @@ public final class Worker: Service, Sendable {
     /// Rows consumed and not yet acknowledged.
     public var inflightRows: Int { tracker.inflightRows }
 
+    /// Latency and batching figures since start.
+    public var summary: WorkerSummary { metrics.summarySinceStart() }
+
+    /// When the first record was consumed, and how many records' outputs are acknowledged.
+    public var progress: (firstConsume: ContinuousClock.Instant?, acknowledged: Int) {
+        (state.withLock { $0.firstConsume }, tracker.acknowledgedRecords)
+    }
+
     /// The Prometheus registry holding this worker's metrics.
     public var registry: PrometheusCollectorRegistry { metrics.registry }
 
@@ -179,6 +188,7 @@ public final class Worker: Service, Sendable {
             if !messages.isEmpty {
                 let now = ContinuousClock.now
                 if pending.isEmpty { firstArrival = now }
+                state.withLock { s in if s.firstConsume == nil { s.firstConsume = now } }
                 let tokens = tracker.register(messages.map { ($0.topicPartition, $0.offset) })
                 for (m, token) in zip(messages, tokens) {
                     pending.append(PendingRecord(message: m, token: token, arrival: now))

@@ -21,6 +21,9 @@ final class WorkerMetrics: Sendable {
     }
 
     private let window = Locked(Window())
+    /// Since start: end-to-end and in-worker (arrival → produce) latency, rows and batches.
+    private let totals = Locked((endToEnd: LatencyHistogram.microseconds(upTo: 3_600_000_000),
+                                 inWorker: LatencyHistogram.microseconds(upTo: 60_000_000), rows: 0, batches: 0))
     private let factory: PrometheusMetricsFactory
     private let queueTimer: CoreMetrics.Timer
     private let inferenceTimer: CoreMetrics.Timer
@@ -73,7 +76,8 @@ final class WorkerMetrics: Sendable {
     /// Records one scored batch.
     func recordBatch(_ timings: BatchProcessor.Timings, records: Int) {
         if timings.rows > 0 { batchRows.record(timings.rows) }
-        for q in timings.queueMicros { queueTimer.recordNanoseconds(q * 1000) }
+        // Prometheus gets one queue observation per batch (its oldest record); the window keeps all.
+        if let oldest = timings.queueMicros.max() { queueTimer.recordNanoseconds(oldest * 1000) }
         for i in timings.inferenceMicros { inferenceTimer.recordNanoseconds(i * 1000) }
         for (model, n) in timings.scoredByModel {
             counter(recordCounters, label: "streamscore_records_total", dimensions: [("model", model), ("outcome", "scored")])
@@ -86,6 +90,7 @@ final class WorkerMetrics: Sendable {
                 .increment(by: n)
             counter(dlqCounters, label: "streamscore_dlq_total", dimensions: [("error", code)]).increment(by: n)
         }
+        if timings.rows > 0 { totals.withLock { $0.rows += timings.rows; $0.batches += 1 } }
         window.withLock { w in
             w.records += records
             w.rows += timings.rows
@@ -97,13 +102,32 @@ final class WorkerMetrics: Sendable {
         }
     }
 
-    /// Records end-to-end latencies (microseconds) of produced predictions.
-    func recordEndToEnd(_ micros: [Int64]) {
-        guard !micros.isEmpty else { return }
+    /// Records end-to-end latencies and in-worker latencies (microseconds) of produced predictions.
+    func recordEndToEnd(_ micros: [Int64], inWorker: [Int64]) {
+        // Prometheus gets the batch's records in one pass through its lock-protected histogram.
         for m in micros { endToEndTimer.recordNanoseconds(m * 1000) }
         window.withLock { w in
             for m in micros { _ = w.endToEnd.record(UInt64(max(0, m))) }
         }
+        totals.withLock { t in
+            for m in micros { _ = t.endToEnd.record(UInt64(max(0, m))) }
+            for m in inWorker { _ = t.inWorker.record(UInt64(max(0, m))) }
+        }
+    }
+
+    /// Latency and batch figures since start, for benchmarks.
+    func summarySinceStart() -> WorkerSummary {
+        totals.withLock { t in
+            WorkerSummary(endToEndMs: Self.summary(t.endToEnd), inWorkerMs: Self.summary(t.inWorker),
+                          meanBatchRows: t.batches > 0 ? Double(t.rows) / Double(t.batches) : 0)
+        }
+    }
+
+    static func summary(_ h: LatencyHistogram) -> LatencySummary {
+        guard h.totalCount > 0 else { return LatencySummary(p50: 0, p90: 0, p99: 0, p999: 0, max: 0) }
+        return LatencySummary(p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
+                              p99: Double(h.valueAtPercentile(99)) / 1000, p999: Double(h.valueAtPercentile(99.9)) / 1000,
+                              max: Double(h.max) / 1000)
     }
 
     func setInflight(_ rows: Int) { inflight.record(rows) }
@@ -131,12 +155,7 @@ final class WorkerMetrics: Sendable {
             w.start = now
             return closed
         }
-        func summary(_ h: LatencyHistogram) -> LatencySummary {
-            guard h.totalCount > 0 else { return LatencySummary(p50: 0, p90: 0, p99: 0, p999: 0, max: 0) }
-            return LatencySummary(p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
-                                  p99: Double(h.valueAtPercentile(99)) / 1000, p999: Double(h.valueAtPercentile(99.9)) / 1000,
-                                  max: Double(h.max) / 1000)
-        }
+        let summary = Self.summary
         let seconds = max(0.001, Double(now - w.start) / 1000)
         return MetricsRecord(
             worker: worker, windowStartMs: w.start, windowEndMs: now, records: w.records, rows: w.rows,
@@ -148,4 +167,12 @@ final class WorkerMetrics: Sendable {
             consumerLagByPartition: Dictionary(lag.map { ($0.key.description, $0.value) }, uniquingKeysWith: { a, _ in a }),
             inflightRows: inflightRows, models: models)
     }
+}
+
+/// Figures since the worker started, for benchmarks.
+public struct WorkerSummary: Sendable {
+    public var endToEndMs: LatencySummary
+    /// From taking the record off the consumer to producing its prediction.
+    public var inWorkerMs: LatencySummary
+    public var meanBatchRows: Double
 }

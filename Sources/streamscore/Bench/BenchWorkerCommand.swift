@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StreamScoreKafka
+import StreamScoreWorker
+
+/// `streamscore bench worker`: worker throughput and latency on a preloaded embedded broker,
+/// next to the raw pass-through rate measured in the same run.
+struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Benchmark a worker on N preloaded iris records (at-least-once, offsets stored after ack)."
+    )
+    static let environmentOptions = ["records", "models", "max-batch-rows", "max-batch-delay-ms", "lanes",
+                                     "max-inflight-rows", "reference"]
+
+    @Option(help: "Records to preload over 6 partitions.")
+    var records = 200_000
+
+    @Option(help: "Model store directory.")
+    var models = "Models"
+
+    @Option(help: "Worker --max-batch-rows.")
+    var maxBatchRows = 256
+
+    @Option(help: "Worker --max-batch-delay-ms.")
+    var maxBatchDelayMs: Double = 2
+
+    @Option(help: "Worker --lanes.")
+    var lanes = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Worker --max-inflight-rows.")
+    var maxInflightRows = 20_000
+
+    @Option(help: "Path to the C pass-through ruler (built from shared/reference/passthrough.c).")
+    var reference: String?
+
+    func run() async throws {
+        let broker = try EmbeddedBroker(topics: [
+            TopicSpec("features", partitions: 6), TopicSpec("predictions", partitions: 6),
+            TopicSpec("inference-metrics", partitions: 1), TopicSpec("features.dlq", partitions: 1),
+            TopicSpec("bench-pass-out", partitions: 6), TopicSpec("bench-ref-out", partitions: 6),
+        ])
+        defer { broker.shutdown() }
+        let rows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9],
+                                [4.9, 3.0, 1.4, 0.2], [5.7, 2.8, 4.1, 1.3]]
+        printError("preloading \(records) iris records on \(broker.bootstrapServers)")
+        _ = try await KafkaBenchmarks.produce(bootstrap: broker.bootstrapServers, topic: "features", count: records) { i in
+            let r = rows[i % rows.count]
+            return Array("{\"id\":\"r\(i)\",\"features\":[\(r[0]),\(r[1]),\(r[2]),\(r[3])]}".utf8)
+        }
+
+        let pass = try await KafkaBenchmarks.passThrough(bootstrap: broker.bootstrapServers, input: "features",
+                                                         output: "bench-pass-out", count: records)
+        printLine(String(format: "swift pass-through  %10.0f records/s", pass.recordsPerSecond))
+        var cRate: Double?
+        if let reference {
+            cRate = try ReferenceRuler.passThrough(executable: reference, bootstrap: broker.bootstrapServers,
+                                                   input: "features", output: "bench-ref-out", count: records)
+            printLine(String(format: "C pass-through      %10.0f records/s", cRate!))
+        }
+
+        var config = WorkerConfiguration(brokers: broker.bootstrapServers)
+        config.group = "bench-worker"
+        config.modelsDirectory = models
+        config.maxBatchRows = maxBatchRows
+        config.maxBatchDelay = .microseconds(Int64(maxBatchDelayMs * 1000))
+        config.lanes = lanes
+        config.maxInflightRows = maxInflightRows
+        config.httpPort = nil
+        var logger = Logger(label: "bench.worker")
+        logger.logLevel = .warning
+        let worker = try Worker(configuration: config, logger: logger)
+        let task = Task { try await worker.run() }
+        let deadline = ContinuousClock.now + .seconds(300)
+        var lastReport = ContinuousClock.now
+        while worker.progress.acknowledged < records, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+            if ContinuousClock.now - lastReport > .seconds(1) {
+                lastReport = .now
+                printError("  \(worker.progress.acknowledged) / \(records) acknowledged")
+            }
+        }
+        let end = ContinuousClock.now
+        let progress = worker.progress
+        let summary = worker.summary
+        worker.requestStop()
+        try await task.value
+        guard progress.acknowledged >= records, let first = progress.firstConsume else {
+            throw ValidationError("worker acknowledged only \(progress.acknowledged) of \(records) records")
+        }
+        let seconds = (end - first).seconds
+        let rate = Double(records) / seconds
+        let rss = peakRSSMegabytes()
+        printLine(String(format: "worker              %10.0f records/s  (%.2f s, first consume to last stored offset)", rate, seconds))
+        printLine(String(format: "ratio               %10.2f  (worker / swift pass-through)", rate / pass.recordsPerSecond))
+        if let cRate { printLine(String(format: "ratio               %10.2f  (worker / C pass-through)", rate / cRate)) }
+        printLine(String(format: "in-worker latency   p50 %.2f ms  p99 %.2f ms  (consume to produce)",
+                         summary.inWorkerMs.p50, summary.inWorkerMs.p99))
+        printLine(String(format: "end-to-end latency  p50 %.1f ms  p99 %.1f ms  (from the Kafka timestamp; includes preload wait)",
+                         summary.endToEndMs.p50, summary.endToEndMs.p99))
+        printLine(String(format: "mean batch          %10.1f rows", summary.meanBatchRows))
+        printLine(String(format: "peak RSS            %10.1f MB", rss))
+        printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
+                  + "\"passthrough_per_s\": \(Int(pass.recordsPerSecond)), "
+                  + (cRate.map { "\"c_passthrough_per_s\": \(Int($0)), " } ?? "")
+                  + String(format: "\"in_worker_p50_ms\": %.3f, \"in_worker_p99_ms\": %.3f, ", summary.inWorkerMs.p50, summary.inWorkerMs.p99)
+                  + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f}",
+                           summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss))
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in megabytes.
+func peakRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}

@@ -1,0 +1,109 @@
+import StreamScoreContract
+import Testing
+
+@Suite("Feature record parser")
+struct FeatureRecordParserTests {
+    let parser = FeatureRecordParser()
+
+    func parse(_ s: String) throws(RecordRejection) -> FeatureRecord { try parser.parse(Array(s.utf8)) }
+
+    func code(_ s: String) -> DeadLetterCode? {
+        do { _ = try parse(s); return nil } catch { return error.code }
+    }
+
+    @Test("Positional, named and data shapes")
+    func shapes() throws {
+        let positional = try parse(#"{"id": "evt-1", "features": [5.1, 3.5, 1.4, 0.2]}"#)
+        #expect(positional == FeatureRecord(id: "evt-1", rows: [.positional([.number(5.1), .number(3.5), .number(1.4), .number(0.2)])],
+                                            isMultiRow: false))
+        let named = try parse(#"{"features": {"a": 1, "b": null, "c": "red"}, "id": 7}"#)
+        #expect(named.id == "7")
+        #expect(named.rows == [.named([NamedFeature(name: "a", value: .number(1)), NamedFeature(name: "b", value: .missing),
+                                       NamedFeature(name: "c", value: .string("red"))])])
+        let data = try parse(#"{"id":"req-3","data":[[5.1,3.5,1.4,0.2],{"x":6.7}]}"#)
+        #expect(data.isMultiRow)
+        #expect(data.rows.count == 2)
+        #expect(data.rows[1] == .named([NamedFeature(name: "x", value: .number(6.7))]))
+    }
+
+    @Test("Numbers parse exactly like strtod", arguments: [
+        "0", "-0.5", "3.14159", "1e-7", "2.5E+3", "123456789012345678901234", "0.1", "6.02214076e23", "1e-310",
+        "5.1", "4.898946e-08", "-12.75",
+    ])
+    func numbers(_ text: String) throws {
+        let record = try parse("{\"features\":[\(text)]}")
+        guard case .positional(let values) = record.rows[0], case .number(let d) = values[0] else {
+            Issue.record("not a number")
+            return
+        }
+        #expect(d == Double(text)!)
+    }
+
+    @Test("String escapes, including surrogate pairs")
+    func escapes() throws {
+        let record = try parse(#"{"id":"a\"b\\c\n\u00e9\ud83d\ude00","features":[]}"#)
+        #expect(record.id == "a\"b\\c\né😀")
+    }
+
+    @Test("Invalid JSON is reported with its position")
+    func invalidJSON() {
+        for bad in ["{", "{\"features\":[1,2,]}", "{\"features\":[01]}", "{\"features\":[1] } x", "nonsense",
+                    "{\"features\":[1.]}", "{\"id\":\"\\x\",\"features\":[]}", "{\"features\":[\"\u{01}\"]}"] {
+            #expect(code(bad) == .invalidJSON, "\(bad)")
+        }
+        do {
+            _ = try parse("{\"features\":[1,2,]}")
+        } catch {
+            #expect(error.detail.contains("at byte"))
+        }
+    }
+
+    @Test("Valid JSON in the wrong shape is invalid-record; empty is empty")
+    func shapeErrors() {
+        #expect(code("[1,2,3,4]") == .invalidRecord)
+        #expect(code("{\"id\":\"x\"}") == .invalidRecord)
+        #expect(code("{\"features\":5}") == .invalidRecord)
+        #expect(code("{\"data\":[]}") == .invalidRecord)
+        #expect(code("{\"data\":[[1]],\"features\":[1]}") == .invalidRecord)
+        #expect(code("{\"id\":[1],\"features\":[1]}") == .invalidRecord)
+        #expect(code("") == .empty)
+        #expect(code("   ") == .empty)
+    }
+
+    @Test("Non-finite tokens and nested values are flagged per value")
+    func valueKinds() throws {
+        let record = try parse(#"{"features":[NaN, Infinity, -Infinity, true]}"#)
+        #expect(record.rows[0] == .positional([.nonFinite("NaN"), .nonFinite("Infinity"), .nonFinite("-Infinity"), .bool(true)]))
+        #expect(code(#"{"features":[[1]]}"#) == .wrongType)
+    }
+
+    @Test("Unknown top-level keys are validated and ignored")
+    func ignoredKeys() throws {
+        let record = try parse(#"{"meta":{"a":[1,{"b":null}]},"features":[1]}"#)
+        #expect(record.rows == [.positional([.number(1)])])
+        #expect(code(#"{"meta":{"a":[1,}]},"features":[1]}"#) == .invalidJSON)
+    }
+}
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test("Floats in shortest round-trip form, integers, escapes, null for NaN")
+    func writes() {
+        var w = JSONWriter()
+        w.float(0.97655237)
+        w.byte(UInt8(ascii: ","))
+        w.float(4.898946e-08)
+        w.byte(UInt8(ascii: ","))
+        w.float(2)
+        w.byte(UInt8(ascii: ","))
+        w.float(.nan)
+        w.byte(UInt8(ascii: ","))
+        w.int(-1234567890123)
+        w.byte(UInt8(ascii: ","))
+        w.string("a\"b\n\u{01}")
+        w.byte(UInt8(ascii: ","))
+        w.milliseconds(1.23456)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == #"0.97655237,4.898946e-08,2,null,-1234567890123,"a\"b\n\u0001",1.235"#)
+        #expect(Float("0.97655237") == 0.97655237)
+    }
+}
