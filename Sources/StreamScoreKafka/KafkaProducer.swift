@@ -61,6 +61,19 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Hands many records to librdkafka at once (one lock and one topic lookup per run of records),
+    /// waiting while the local queue is full. Reports reach the delivery handler with each token.
+    public func enqueue(_ records: [OutgoingRecord]) async throws(KafkaError) {
+        var start = 0
+        while start < records.count {
+            let (next, err) = core.tryProduce(records, from: start)
+            start = next
+            if start == records.count { return }
+            if err != .queueFull { throw KafkaError.broker(code: err, message: err.description) }
+            await core.waitForRoom()
+        }
+    }
+
     /// Records queued locally or in flight to the broker, not yet reported.
     public var outstanding: Int { core.outstanding }
 
@@ -175,17 +188,7 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
     func tryProduce(topic: String, key: [UInt8]?, value: UnsafeRawBufferPointer, headers: [KafkaHeader],
                     partition: Int32?, token: UInt64) -> KafkaErrorCode {
         guard let rkt = topicHandle(topic) else { return KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue) }
-        var hdrs: OpaquePointer? = nil
-        if !headers.isEmpty {
-            hdrs = rd_kafka_headers_new(headers.count)
-            for header in headers {
-                if let v = header.value {
-                    _ = v.withUnsafeBytes { rd_kafka_header_add(hdrs, header.name, -1, $0.baseAddress, $0.count) }
-                } else {
-                    _ = rd_kafka_header_add(hdrs, header.name, -1, nil, 0)
-                }
-            }
-        }
+        let hdrs = Self.makeHeaders(headers)
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(token))
         let rk = handle.pointer
         // Holding the state lock keeps close() from destroying the handle mid-call.
@@ -202,6 +205,56 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
         }
         if err.rawValue != 0, let hdrs { rd_kafka_headers_destroy(hdrs) }
         return KafkaErrorCode(rawValue: err.rawValue)
+    }
+
+    /// Produces `records[start...]` until done or the first failure; returns where it stopped.
+    func tryProduce(_ records: [OutgoingRecord], from start: Int) -> (next: Int, error: KafkaErrorCode) {
+        var handles: [String: OpaquePointer] = [:]
+        for r in records[start...] where handles[r.topic] == nil {
+            guard let rkt = topicHandle(r.topic) else {
+                return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue))
+            }
+            handles[r.topic] = rkt
+        }
+        let rk = handle.pointer
+        return state.withLock { s -> (Int, KafkaErrorCode) in
+            if s.stopping { return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__DESTROY.rawValue)) }
+            var i = start
+            while i < records.count {
+                let r = records[i]
+                let hdrs = Self.makeHeaders(r.headers)
+                let opaque = UnsafeMutableRawPointer(bitPattern: UInt(r.token))
+                let err: rd_kafka_resp_err_t = r.value.withUnsafeBytes { v in
+                    if let key = r.key {
+                        return key.withUnsafeBytes { k in
+                            streamscore_rdk_produce(rk, handles[r.topic]!, r.partition ?? RD_KAFKA_PARTITION_UA,
+                                                    k.baseAddress, k.count, v.baseAddress, v.count, hdrs, opaque)
+                        }
+                    }
+                    return streamscore_rdk_produce(rk, handles[r.topic]!, r.partition ?? RD_KAFKA_PARTITION_UA, nil, 0,
+                                                   v.baseAddress, v.count, hdrs, opaque)
+                }
+                if err.rawValue != 0 {
+                    if let hdrs { rd_kafka_headers_destroy(hdrs) }
+                    return (i, KafkaErrorCode(rawValue: err.rawValue))
+                }
+                i += 1
+            }
+            return (i, .noError)
+        }
+    }
+
+    private static func makeHeaders(_ headers: [KafkaHeader]) -> OpaquePointer? {
+        guard !headers.isEmpty else { return nil }
+        let hdrs = rd_kafka_headers_new(headers.count)
+        for header in headers {
+            if let v = header.value {
+                _ = v.withUnsafeBytes { rd_kafka_header_add(hdrs, header.name, -1, $0.baseAddress, $0.count) }
+            } else {
+                _ = rd_kafka_header_add(hdrs, header.name, -1, nil, 0)
+            }
+        }
+        return hdrs
     }
 
     func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], partition: Int32?,

@@ -31,13 +31,13 @@ struct BatchProcessor: Sendable {
         var timings = Timings()
         let started = ContinuousClock.now
         let nowMs = epochMilliseconds()
-        var groups: [String: [Decoded]] = [:]
-        var groupOrder: [String] = []
+        var groups: [ObjectIdentifier: [Decoded]] = [:]
+        var groupOrder: [ObjectIdentifier] = []
 
         for (i, pending) in batch.enumerated() {
             do {
                 let decoded = try decode(pending.message, nowMs: nowMs)
-                let key = decoded.name + "@" + decoded.version
+                let key = ObjectIdentifier(decoded.model)
                 if groups[key] == nil { groupOrder.append(key) }
                 groups[key, default: []].append(Decoded(index: i, record: decoded.record, model: decoded.model))
             } catch {

@@ -60,16 +60,16 @@ final class Sequencer: Sendable {
         inWorker.reserveCapacity(outputs.count)
         let nowMicros = epochMicroseconds()
         let now = ContinuousClock.now
-        for o in outputs {
-            do {
-                try await producer.enqueue(topic: o.topic, key: o.key, value: o.value, headers: o.headers,
-                                           partition: o.partition, token: o.token)
-            } catch {
-                // The record stays unacknowledged, so its offset is never stored: it is redelivered.
-                failures.withLock { $0 += 1 }
-                continue
-            }
-            guard o.rows > 0 else { continue }
+        do {
+            try await producer.enqueue(outputs.map {
+                OutgoingRecord(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers, partition: $0.partition,
+                               token: $0.token)
+            })
+        } catch {
+            // Only a closed producer fails here; unacknowledged records are redelivered.
+            failures.withLock { $0 += 1 }
+        }
+        for o in outputs where o.rows > 0 {
             if let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
             inWorker.append(Int64((now - o.arrival).milliseconds * 1000))
         }

@@ -3,7 +3,7 @@ import StreamScoreModel
 
 /// A loaded model plus what the hot path needs precomputed: feature positions by name, which
 /// features are strings, and the label names.
-struct ServedModel: Sendable {
+final class ServedModel: Sendable {
     let model: LoadedModel
     let name: String
     let version: String
