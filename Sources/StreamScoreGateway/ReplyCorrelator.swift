@@ -15,7 +15,8 @@ import Synchronization
 /// reads them. A request goes to the input topic with these headers:
 ///
 /// - `reply-to`: the reply topic;
-/// - `reply-partition`: one of the partitions this gateway owns, taken round-robin;
+/// - `reply-partition`: one of the partitions this gateway owns, taken round-robin (in runs of 16
+///   requests, so replies batch well);
 /// - `correlation-id`: a UUID unique to the request (its first 8 bytes identify the gateway
 ///   instance, its last 8 bytes number the request);
 /// - `deadline-ms`: now + the timeout, so a worker skips a request nobody waits for any more.
@@ -72,7 +73,7 @@ final class ReplyCorrelator: Service, Sendable {
 
     private struct Ownership {
         var partitions: [Int32] = []
-        var next = 0
+        var next: UInt = 0
     }
 
     let configuration: GatewayConfiguration
@@ -139,10 +140,12 @@ final class ReplyCorrelator: Service, Sendable {
     func submit(model: String?, version: String?,
                 writeRecord: (inout JSONWriter, String) -> Void) async throws(GatewayError) -> Outcome {
         guard let clients = clients.withLock({ $0 }) else { throw Self.unavailable(notReadyReason ?? "not ready") }
+        // Round-robin over the owned partitions in runs of 16 requests, so that the worker's
+        // replies batch into fewer, larger record batches.
         let partition: Int32? = ownership.withLock { o in
             guard !o.partitions.isEmpty else { return nil }
             o.next &+= 1
-            return o.partitions[o.next % o.partitions.count]
+            return o.partitions[Int((o.next / 16) % UInt(o.partitions.count))]
         }
         guard let partition else { throw Self.unavailable(notReadyReason ?? "not ready") }
         if let until = brokerDownUntil.withLock({ $0 }), ContinuousClock.now < until {
@@ -178,7 +181,9 @@ final class ReplyCorrelator: Service, Sendable {
         if let model { headers.append(KafkaHeader(HeaderName.model, model)) }
         if let version { headers.append(KafkaHeader(HeaderName.modelVersion, version)) }
         do {
-            try await clients.producer.enqueue(topic: configuration.inputTopic, key: Array(correlation.utf8),
+            // No key: librdkafka's sticky partitioner fills one partition's batch at a time, so
+            // requests batch well under load. Request order does not matter.
+            try await clients.producer.enqueue(topic: configuration.inputTopic, key: nil,
                                                value: writer.bytes, headers: headers, token: id)
         } catch {
             _ = table.withLock { $0.slots.removeValue(forKey: id) }
@@ -283,7 +288,10 @@ final class ReplyCorrelator: Service, Sendable {
         // dropped as foreign/late.
         consumerConfig.autoOffsetReset = .earliest
         consumerConfig.autoCommitIntervalMs = 1000
-        var properties = ["fetch.wait.max.ms": String(configuration.fetchWaitMaxMs), "socket.nagle.disable": "true"]
+        // A 10 s session (librdkafka's default is 45 s): a gateway that dies loses its partitions,
+        // and the replies sent to them, sooner.
+        var properties = ["fetch.wait.max.ms": String(configuration.fetchWaitMaxMs), "socket.nagle.disable": "true",
+                          "session.timeout.ms": "10000", "heartbeat.interval.ms": "1000"]
         properties.merge(configuration.kafkaProperties.filter { !Self.producerOnly.contains($0.key) }) { _, given in given }
         consumerConfig.properties = properties
         var options = ConsumerOptions()
@@ -381,20 +389,26 @@ final class ReplyCorrelator: Service, Sendable {
             var expiredCount = 0
             let next: Next = table.withLock { t in
                 if t.stopping { return .stop }
-                while t.head < t.deadlines.count, t.deadlines[t.head].deadline <= now {
-                    let id = t.deadlines[t.head].id
-                    t.head += 1
+                // Pop expired entries, and answered ones up to the first still pending, so the
+                // next wake-up is the first pending deadline (usually a full timeout away).
+                while t.head < t.deadlines.count {
+                    let (id, deadline) = t.deadlines[t.head]
                     switch t.slots[id] {
-                    case .registered:
+                    case .registered where deadline <= now:
                         t.slots[id] = .done(.timedOut)
                         expiredCount += 1
-                    case .waiting(let c):
+                    case .waiting(let c) where deadline <= now:
                         t.slots[id] = nil
                         expired.append(c)
                         expiredCount += 1
-                    case .done, .none:
+                    case .registered, .waiting:
                         break
+                    case .done, .none:
+                        t.head += 1
+                        continue
                     }
+                    if deadline > now { break }
+                    t.head += 1
                 }
                 if t.head == t.deadlines.count {
                     t.deadlines.removeAll(keepingCapacity: t.deadlines.capacity < 65_536)
@@ -403,7 +417,7 @@ final class ReplyCorrelator: Service, Sendable {
                     t.deadlines.removeFirst(t.head)
                     t.head = 0
                 }
-                if t.head < t.deadlines.count { return .sleep(t.deadlines[t.head].deadline) }
+                if t.head < t.deadlines.count { return .sleep(max(t.deadlines[t.head].deadline, now + .milliseconds(1))) }
                 return .idle
             }
             if expiredCount > 0 { metrics.timeouts.increment(by: Int64(expiredCount)) }

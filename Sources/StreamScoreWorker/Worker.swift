@@ -28,6 +28,7 @@ public final class Worker: Service, Sendable {
     private let sequencer: Sequencer
     private let state = Locked(RunState())
     private let deliveryFailure = Locked<KafkaError?>(nil)
+    private let lastWindow = Locked<MetricsRecord?>(nil)
 
     private struct RunState {
         var stopping = false
@@ -59,7 +60,9 @@ public final class Worker: Service, Sendable {
         producerConfig.properties = configuration.kafkaProperties.filter { !Self.consumerOnly.contains($0.key) }
         var consumerConfig = KafkaConfiguration(bootstrapServers: configuration.brokers, groupID: configuration.group)
         consumerConfig.clientID = producerConfig.clientID
-        consumerConfig.properties = ["queued.max.messages.kbytes": "16384"]
+        // A short fetch wait keeps latency low at low rates: librdkafka's mock cluster answers an
+        // empty fetch only after fetch.wait.max.ms (default 500 ms). Override with --kafka.
+        consumerConfig.properties = ["queued.max.messages.kbytes": "16384", "fetch.wait.max.ms": "10"]
             .merging(configuration.kafkaProperties.filter { !Self.producerOnly.contains($0.key) }) { _, user in user }
         var options = ConsumerOptions()
         options.maxBufferedMessages = max(1000, min(20_000, configuration.maxInflightRows))
@@ -130,6 +133,9 @@ public final class Worker: Service, Sendable {
     public var progress: (firstConsume: ContinuousClock.Instant?, acknowledged: Int) {
         (state.withLock { $0.firstConsume }, tracker.acknowledgedRecords)
     }
+
+    /// The most recent metrics window (as produced to the metrics topic).
+    public var latestMetrics: MetricsRecord? { lastWindow.withLock { $0 } }
 
     /// The Prometheus registry holding this worker's metrics.
     public var registry: PrometheusCollectorRegistry { metrics.registry }
@@ -292,6 +298,7 @@ public final class Worker: Service, Sendable {
             metrics.setInflight(tracker.inflightRows)
             let record = metrics.closeWindow(worker: configuration.workerID, lag: lag, inflightRows: tracker.inflightRows,
                                              models: models.summary)
+            lastWindow.withLock { $0 = record }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             if let data = try? encoder.encode(record) {

@@ -361,7 +361,7 @@ struct GatewayEndToEndTests {
             #expect(answer.error.contains("no prediction within 1000 ms"), "\(answer.error)")
         }
         #expect(elapsed >= .milliseconds(1000))
-        #expect(elapsed < .milliseconds(2500), "504 took \(elapsed)")
+        #expect(elapsed < .milliseconds(3000), "504 took \(elapsed)")
 
         // A worker starts; requests succeed once it has joined its group.
         let worker = try RunningWorker(workerConfig(stack.broker, input: "down.features", group: "down-workers"))

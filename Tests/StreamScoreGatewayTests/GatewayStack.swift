@@ -48,7 +48,8 @@ final class GatewayStack: Sendable {
         mainConfig.maxBodyBytes = 64 << 10
         var securedConfig = gatewayConfig(broker, replies: "secured.replies", group: "secured-gateways")
         securedConfig.authToken = token
-        let pairConfig = gatewayConfig(broker, replies: "pair.replies", group: "pair-gateways")
+        var pairConfig = gatewayConfig(broker, replies: "pair.replies", group: "pair-gateways")
+        pairConfig.timeout = .seconds(15)
         var downConfig = gatewayConfig(broker, input: "down.features", replies: "down.replies", group: "down-gateways")
         downConfig.timeout = .seconds(1)
         downConfig.maxPending = 2

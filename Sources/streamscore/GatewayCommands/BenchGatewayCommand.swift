@@ -21,8 +21,10 @@ struct BenchGatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         """
     )
     static let environmentOptions = ["connections", "seconds", "warmup-seconds", "client", "partitions", "lanes",
-                                     "max-batch-delay-ms", "linger-ms", "worker-linger-ms", "fetch-wait-ms",
+                                     "max-batch-delay-ms", "linger-ms", "worker-linger-ms", "fetch-wait-ms", "echo",
                                      "models", "log-level"]
+
+    static let environmentFlags = ["echo"]
 
     @Option(help: "Comma-separated connection counts, one phase each.")
     var connections = "16,64"
@@ -53,6 +55,9 @@ struct BenchGatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     @Option(help: "fetch.wait.max.ms of the worker's and the gateway's consumers (the mock broker always waits this long on an empty fetch).")
     var fetchWaitMs = 1
+
+    @Flag(help: "Replace the worker with an echo replier that answers every request with a canned prediction (isolates gateway + Kafka).")
+    var echo = false
 
     @Option(help: "Path to POST to (e.g. /v2/health/live to time the HTTP layer alone: it answers 405).")
     var path = "/predict"
@@ -93,7 +98,7 @@ struct BenchGatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         workerConfig.lanes = lanes
         workerConfig.maxBatchDelay = .microseconds(Int64(maxBatchDelayMs * 1000))
         workerConfig.kafkaProperties = kafka.merging(["linger.ms": String(workerLingerMs)]) { $1 }
-        let worker = try Worker(configuration: workerConfig, logger: logger)
+        let worker: Worker? = echo ? nil : try Worker(configuration: workerConfig, logger: logger)
 
         var gatewayConfig = GatewayConfiguration(brokers: broker.bootstrapServers)
         gatewayConfig.port = 0
@@ -103,13 +108,14 @@ struct BenchGatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         gatewayConfig.lingerMs = lingerMs
         let gateway = Gateway(configuration: gatewayConfig, logger: logger)
 
-        let services = ServiceGroup(configuration: .init(services: [worker, gateway], logger: logger))
+        let scorer: any Service = try worker ?? EchoReplier(brokers: broker.bootstrapServers, kafka: kafka)
+        let services = ServiceGroup(configuration: .init(services: [scorer, gateway], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
             let port = await gateway.listeningPort()
             printError("bench gateway: broker \(broker.bootstrapServers), gateway on 127.0.0.1:\(port); waiting for the groups…")
             let deadline = ContinuousClock.now + .seconds(60)
-            while !(worker.isReady && gateway.isReady) {
+            while !((worker?.isReady ?? true) && gateway.isReady) {
                 guard ContinuousClock.now < deadline else { throw ValidationError("worker or gateway not ready after 60 s") }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -144,5 +150,43 @@ struct BenchGatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
+    }
+}
+
+/// Stands in for the worker: answers each request on its reply-to partition with a canned
+/// two-row prediction, echoing the correlation id. Measures the gateway and Kafka alone.
+final class EchoReplier: Service, Sendable {
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    static let answer = Array(#"{"id":"x","model":"iris","model_version":"1","result":[0,1],"labels":["setosa","versicolor"],"probabilities":[[0.9765524,0.02344753,4.898946e-08],[0.006431558,0.9133089,0.08025955]]}"#.utf8)
+
+    init(brokers: String, kafka: [String: String]) throws {
+        var consumerConfig = KafkaConfiguration(bootstrapServers: brokers, groupID: "bench-echo")
+        consumerConfig.properties = kafka
+        consumer = try KafkaConsumer(configuration: consumerConfig, topics: ["features"])
+        var producerConfig = KafkaConfiguration(bootstrapServers: brokers)
+        producerConfig.lingerMs = 0.5
+        producerConfig.properties = ["socket.nagle.disable": "true"]
+        producer = try KafkaProducer(configuration: producerConfig) { _ in }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                while let batch = await consumer.nextBatch(maxMessages: 1024) {
+                    for m in batch {
+                        guard let topic = m.headers.first(where: { $0.name == "reply-to" })?.stringValue else { continue }
+                        let partition = m.headers.first(where: { $0.name == "reply-partition" })?.stringValue.flatMap { Int32($0) }
+                        let headers = m.headers.filter { $0.name == "correlation-id" }
+                        try? await producer.enqueue(topic: topic, value: Self.answer, headers: headers, partition: partition, token: 0)
+                    }
+                }
+            } onCancel: {
+                Task { await self.consumer.close() }
+            }
+        } onGracefulShutdown: {
+            Task { await self.consumer.close() }
+        }
+        await producer.close()
     }
 }

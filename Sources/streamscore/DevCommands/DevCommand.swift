@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+import StreamScoreGateway
+import StreamScoreKafka
+import StreamScoreWorker
+
+/// `streamscore dev`: the all-in-one development stack in one process.
+struct DevCommand: AsyncParsableCommand, EnvironmentConfigurable {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run the embedded broker, a worker and the gateway in one process.",
+        discussion: """
+        Prints the gateway URL, the bootstrap address and ready-to-paste requests, then runs until \
+        Ctrl-C and stops cleanly: gateway first, then the worker drains, then the broker. With \
+        --demo it also produces synthetic iris records and prints a status line every second.
+        """
+    )
+    static let environmentOptions = ["port", "kafka-port", "models", "lanes", "demo", "log-level"]
+
+    @Option(help: "Gateway port on 127.0.0.1.")
+    var port = 8080
+
+    @Option(help: "Bootstrap port of the embedded broker (0: its own ephemeral port).")
+    var kafkaPort = 9092
+
+    @Option(help: "Model store directory.")
+    var models = "Models"
+
+    @Option(help: "Worker lanes.")
+    var lanes = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Also produce synthetic iris records at this rate per second (e.g. --demo 1000).")
+    var demo: Int?
+
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .warning
+
+    func run() async throws {
+        let logger = makeLogger(label: "streamscore.dev", level: logLevel)
+        let broker = try EmbeddedBroker(topics: BrokerCommand.defaultTopics.compactMap(TopicSpec.init(parsing:)))
+        var bootstrap = broker.bootstrapServers
+        var forwarder: BootstrapForwarder?
+        if kafkaPort != 0 {
+            forwarder = try BootstrapForwarder(port: kafkaPort, target: broker.ports[0], logger: logger)
+            bootstrap = "127.0.0.1:\(kafkaPort)"
+        }
+        let registry = PrometheusCollectorRegistry()
+        var workerConfig = WorkerConfiguration(brokers: broker.bootstrapServers)
+        workerConfig.modelsDirectory = models
+        workerConfig.lanes = lanes
+        workerConfig.httpPort = nil
+        let worker = try Worker(configuration: workerConfig, logger: logger, registry: registry)
+        var gatewayConfig = GatewayConfiguration(brokers: broker.bootstrapServers)
+        gatewayConfig.port = port
+        gatewayConfig.modelsDirectory = models
+        let gateway = try Gateway(configuration: gatewayConfig, registry: registry, logger: logger)
+
+        let url = "http://127.0.0.1:\(port)"
+        printLine("StreamScore dev stack")
+        printLine("  gateway   \(url)   (metrics: \(url)/metrics)")
+        printLine("  bootstrap \(bootstrap)   (kcat -b \(bootstrap) -C -t predictions)")
+        printLine("  models    \(worker.servedModels.map { "\($0.key):\($0.value)" }.sorted().joined(separator: ", "))")
+        printLine("  try:      curl -s -X POST \(url)/predict -H 'content-type: application/json' -d '{\"data\": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4]]}'")
+        printLine("  V2:       curl -s -X POST \(url)/v2/models/iris/infer -H 'content-type: application/json' -d '{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 4], \"datatype\": \"FP32\", \"data\": [5.1, 3.5, 1.4, 0.2]}]}'")
+        printLine("  Ctrl-C stops everything.")
+
+        // ServiceGroup shuts services down in reverse order: demo, gateway, worker, then the broker.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: EmbeddedBrokerService(broker: broker, forwarder: forwarder)),
+            .init(service: worker),
+            .init(service: gateway),
+        ]
+        if let demo {
+            services.append(.init(service: DemoTraffic(bootstrap: broker.bootstrapServers, rate: max(1, demo),
+                                                       worker: worker)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+        printLine("stopped")
+    }
+}
+
+/// Synthetic iris records in all three shapes plus a few bad ones, and a status line per second.
+struct DemoTraffic: Service {
+    let bootstrap: String
+    let rate: Int
+    let worker: Worker
+
+    func run() async throws {
+        var config = KafkaConfiguration(bootstrapServers: bootstrap)
+        config.lingerMs = 5
+        let producer = try KafkaProducer(configuration: config)
+        let rows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9]]
+        let names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+        var sent = 0
+        var lastStatus = ContinuousClock.now
+        var sentAtLastStatus = 0
+        let tick = Duration.milliseconds(10)
+        let perTick = max(1, rate / 100)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            for _ in 0..<perTick {
+                let r = rows[sent % rows.count].map { $0 + Double(sent % 7) * 0.05 }
+                let id = "demo-\(sent)"
+                let value: String
+                switch sent % 50 {
+                case 49: value = "{\"id\":\"\(id)\",\"features\":[1,2,3]}"
+                case 48: value = "{not json"
+                default:
+                    switch sent % 3 {
+                    case 0: value = "{\"id\":\"\(id)\",\"features\":[\(r.map { "\($0)" }.joined(separator: ","))]}"
+                    case 1: value = "{\"id\":\"\(id)\",\"features\":{\(zip(names, r).map { "\"\($0)\":\($1)" }.joined(separator: ","))}}"
+                    default: value = "{\"id\":\"\(id)\",\"data\":[[\(r.map { "\($0)" }.joined(separator: ","))]]}"
+                    }
+                }
+                try? await producer.enqueue(topic: "features", key: Array(id.utf8), value: Array(value.utf8),
+                                            token: UInt64(sent))
+                sent += 1
+            }
+            try? await Task.sleep(for: tick)
+            if ContinuousClock.now - lastStatus >= .seconds(1) {
+                let seconds = (ContinuousClock.now - lastStatus).seconds
+                let inRate = Double(sent - sentAtLastStatus) / seconds
+                lastStatus = .now
+                sentAtLastStatus = sent
+                if let m = worker.latestMetrics {
+                    printLine(String(format: "in %6.0f/s  out %6.0f/s  e2e p50 %6.2f ms  p99 %6.2f ms  batch %5.1f rows  dlq %d  in-flight %d",
+                                     inRate, m.recordsPerSecond, m.endToEndMs.p50, m.endToEndMs.p99, m.meanBatchRows,
+                                     m.errors, m.inflightRows))
+                } else {
+                    printLine(String(format: "in %6.0f/s  (worker joining the group)", inRate))
+                }
+            }
+        }
+        await producer.close(deadline: .seconds(2))
+    }
+}
