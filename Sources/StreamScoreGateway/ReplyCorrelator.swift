@@ -26,7 +26,10 @@ import Synchronization
 /// A reply whose correlation id is not pending here (it timed out, or it belongs to another
 /// gateway after a rebalance) is dropped and counted in `streamscore_gateway_late_replies_total`.
 ///
-/// A gateway is ready only while it owns at least one reply partition.
+/// A gateway is ready only while it owns at least one reply partition (and, after a request could
+/// not be delivered to the broker, not again until `brokerRetryAfter` has passed). Reply offsets
+/// are stored as replies are read and committed by the group, so a partition's next owner starts
+/// where the last one stopped; a partition the group never committed is read from its start.
 ///
 /// Limits:
 /// - More gateways than reply partitions: the extra gateways own nothing and stay not-ready (503).
@@ -35,10 +38,12 @@ import Synchronization
 ///   it was in flight gets its reply at the new owner, which drops it; the request times out (504).
 ///   If the partition comes back to the same gateway (the usual case with an eager rebalance),
 ///   the reply is read from the committed position and still answered.
+/// - A gateway that dies without leaving keeps its partitions until its session times out
+///   (10 s by default); replies sent there meanwhile are lost with the requests that wanted them.
 ///
 /// Pending requests live in a table with one deadline each. Deadlines are in request order (all
-/// requests share the timeout), so a single sweeper task sleeping until the oldest deadline
-/// expires them; nothing in the request path waits on a timer.
+/// requests share the timeout), so a single sweeper task, sleeping until the oldest deadline of a
+/// request still waiting, expires them; nothing in the request path waits on a timer.
 final class ReplyCorrelator: Service, Sendable {
     /// How a request ended.
     enum Outcome: Sendable {

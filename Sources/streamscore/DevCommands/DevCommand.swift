@@ -56,7 +56,7 @@ struct DevCommand: AsyncParsableCommand, EnvironmentConfigurable {
         var gatewayConfig = GatewayConfiguration(brokers: broker.bootstrapServers)
         gatewayConfig.port = port
         gatewayConfig.modelsDirectory = models
-        let gateway = try Gateway(configuration: gatewayConfig, registry: registry, logger: logger)
+        let gateway = Gateway(configuration: gatewayConfig, registry: registry, logger: logger)
 
         let url = "http://127.0.0.1:\(port)"
         printLine("StreamScore dev stack")

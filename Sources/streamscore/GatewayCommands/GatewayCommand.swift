@@ -76,16 +76,7 @@ struct GatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         _ = try parsedKafkaProperties()
     }
 
-    func parsedKafkaProperties() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for item in kafkaProperties {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-                throw ValidationError("--kafka '\(item)' is not NAME=VALUE")
-            }
-            out[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
-        return out
-    }
+    func parsedKafkaProperties() throws -> [String: String] { try parseKafkaProperties(kafkaProperties) }
 
     func makeConfiguration() throws -> GatewayConfiguration {
         var config = GatewayConfiguration(brokers: brokers)
