@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what StreamScore needs on Debian, only if it is missing:
 #   librdkafka-dev (the Kafka client library), pkg-config, kcat (a Kafka CLI the tests use),
-#   prometheus (for promtool, which checks Compose/prometheus/prometheus.yml in the tests).
+#   prometheus (for promtool, which checks Compose/prometheus/prometheus.yml in the tests),
+#   curl (the README's tested commands use it).
 set -euo pipefail
-packages=(librdkafka-dev pkg-config kcat prometheus)
+packages=(librdkafka-dev pkg-config kcat prometheus curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
