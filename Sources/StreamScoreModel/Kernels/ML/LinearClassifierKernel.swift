@@ -41,29 +41,10 @@ struct LinearClassifierKernel: Kernel {
     }
 
     func run(_ inputs: [Value?]) throws(ModelError) -> [Value] {
-        let x = try MLInput.tensor(inputs, 0, node: name, op: "LinearClassifier")
-        let (rows, columns) = try MLInput.matrixShape(x, node: name, op: "LinearClassifier")
-        guard columns == featureCount else {
-            throw MLAttributes.runtimeError(name, "LinearClassifier", "expected \(featureCount) features, got \(columns)")
-        }
-        let xs = try MLInput.floats(x, node: name, op: "LinearClassifier")
+        let (rows, raw0) = try LinearScores.compute(inputs, node: name, op: "LinearClassifier", coefficients: coefficients,
+                                                    intercepts: intercepts, featureCount: featureCount, outputs: classCount)
+        var raw = raw0
         let c = classCount
-        var raw = [Float](repeating: 0, count: rows * c)
-        xs.withUnsafeBufferPointer { xb in
-            coefficients.withUnsafeBufferPointer { wb in
-                raw.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rows {
-                        let row = xb.baseAddress! + r * columns
-                        for k in 0..<c {
-                            let w = wb.baseAddress! + k * columns
-                            var dot: Float = 0
-                            for f in 0..<columns { dot += row[f] * w[f] }
-                            out[r * c + k] = intercepts[k] + dot
-                        }
-                    }
-                }
-            }
-        }
         if c == 1 {
             return singleScore(raw, rows: rows)
         }

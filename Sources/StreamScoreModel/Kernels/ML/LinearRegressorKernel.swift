@@ -26,32 +26,17 @@ struct LinearRegressorKernel: Kernel {
     }
 
     func run(_ inputs: [Value?]) throws(ModelError) -> [Value] {
-        let x = try MLInput.tensor(inputs, 0, node: name, op: "LinearRegressor")
-        let (rows, columns) = try MLInput.matrixShape(x, node: name, op: "LinearRegressor")
-        guard columns == featureCount else {
-            throw MLAttributes.runtimeError(name, "LinearRegressor", "expected \(featureCount) features, got \(columns)")
-        }
-        let xs = try MLInput.floats(x, node: name, op: "LinearRegressor")
+        let (rows, scores) = try LinearScores.compute(inputs, node: name, op: "LinearRegressor", coefficients: coefficients,
+                                                      intercepts: intercepts, featureCount: featureCount, outputs: targetCount)
+        var out = scores
         let t = targetCount
-        var out = [Float](repeating: 0, count: rows * t)
-        xs.withUnsafeBufferPointer { xb in
-            coefficients.withUnsafeBufferPointer { wb in
-                out.withUnsafeMutableBufferPointer { ob in
-                    for r in 0..<rows {
-                        let row = xb.baseAddress! + r * columns
-                        for k in 0..<t {
-                            let w = wb.baseAddress! + k * columns
-                            var dot: Float = 0
-                            for f in 0..<columns { dot += row[f] * w[f] }
-                            ob[r * t + k] = (intercepts?[k] ?? 0) + dot
-                        }
-                        let rowOut = UnsafeMutableBufferPointer(rebasing: ob[(r * t)..<(r * t + t)])
-                        if t > 1 {
-                            postTransform.applyToRow(rowOut)
-                        } else if postTransform == .probit {
-                            rowOut[0] = MLMath.probit(rowOut[0])
-                        }
-                    }
+        out.withUnsafeMutableBufferPointer { ob in
+            for r in 0..<rows {
+                let rowOut = UnsafeMutableBufferPointer(rebasing: ob[(r * t)..<(r * t + t)])
+                if t > 1 {
+                    postTransform.applyToRow(rowOut)
+                } else if postTransform == .probit {
+                    rowOut[0] = MLMath.probit(rowOut[0])
                 }
             }
         }
