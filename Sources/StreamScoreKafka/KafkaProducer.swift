@@ -47,20 +47,6 @@ public final class KafkaProducer: Sendable {
                                token: token)
     }
 
-    /// Same as ``enqueue(topic:key:value:headers:partition:token:)`` with a byte buffer, for callers
-    /// that encode into reusable storage.
-    public func enqueue(topic: String, key: [UInt8]?, bytes: UnsafeRawBufferPointer, headers: [KafkaHeader],
-                        partition: Int32?, token: UInt64) async throws(KafkaError) {
-        precondition(token < ProducerCore.awaitedBit, "tokens must be below 2^63")
-        while true {
-            let err = core.tryProduce(topic: topic, key: key, value: bytes, headers: headers,
-                                      partition: partition, token: token)
-            if err == .noError { return }
-            if err != .queueFull { throw KafkaError.broker(code: err, message: err.description) }
-            await core.waitForRoom()
-        }
-    }
-
     /// Hands many records to librdkafka at once (one lock and one topic lookup per run of records),
     /// waiting while the local queue is full. Reports reach the delivery handler with each token.
     public func enqueue(_ records: [OutgoingRecord]) async throws(KafkaError) {

@@ -13,7 +13,6 @@ final class Sequencer: Sendable {
     private let state = Locked(State())
     private let producer: KafkaProducer
     private let metrics: WorkerMetrics
-    private let failures = Locked(0)
 
     init(producer: KafkaProducer, metrics: WorkerMetrics) {
         self.producer = producer
@@ -66,8 +65,8 @@ final class Sequencer: Sendable {
                                token: $0.token)
             })
         } catch {
-            // Only a closed producer fails here; unacknowledged records are redelivered.
-            failures.withLock { $0 += 1 }
+            // Only a closed producer fails here: these records stay unacknowledged, their offsets
+            // are never stored, and they are redelivered.
         }
         for o in outputs where o.rows > 0 {
             if let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
