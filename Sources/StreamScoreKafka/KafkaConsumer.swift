@@ -44,7 +44,7 @@ public final class KafkaConsumer: Sendable {
     public init(configuration: KafkaConfiguration, topics: [String], options: ConsumerOptions = .init(),
                 logger: Logger = Logger(label: "streamscore.kafka.consumer"),
                 rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)? = nil) throws(KafkaError) {
-        core = try ConsumerCore(configuration: configuration, topics: topics, options: options, logger: logger,
+        core = try ConsumerCore(configuration: configuration, subscription: .group(topics), options: options, logger: logger,
                                 rebalanceHandler: rebalanceHandler)
     }
 

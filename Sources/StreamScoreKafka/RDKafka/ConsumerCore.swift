@@ -51,9 +51,21 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
     private var topicNames: [OpaquePointer: String] = [:]
 
-    init(configuration: KafkaConfiguration, topics: [String], options: ConsumerOptions, logger: Logger,
+    /// How the consumer gets its partitions.
+    enum Subscription {
+        /// Joins the configured group and subscribes to these topics.
+        case group([String])
+        /// Reads every partition of one topic from `start`, with no group.
+        case manual(topic: String, start: ReadStart)
+    }
+
+    /// Manual mode: the partitions' watermarks when reading started.
+    private let manualStart = Locked<[TopicPartition: (low: Int64, high: Int64)]?>(nil)
+    private let manualReady = DispatchSemaphore(value: 0)
+
+    init(configuration: KafkaConfiguration, subscription: Subscription, options: ConsumerOptions, logger: Logger,
          rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?) throws(KafkaError) {
-        guard configuration.groupID != nil else {
+        if case .group = subscription, configuration.groupID == nil {
             throw .configuration(property: "group.id", message: "a consumer needs a group id")
         }
         self.logger = logger
@@ -61,7 +73,15 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         self.rebalanceHandler = rebalanceHandler
         var properties = configuration.librdkafkaProperties()
         properties.insert(("auto.offset.reset", configuration.autoOffsetReset.rawValue), at: 2)
-        properties.insert(("enable.auto.commit", "true"), at: 2)
+        if case .manual = subscription {
+            // rd_kafka_consumer_poll needs a group handle; with assign() and no commits the group
+            // is never joined and nothing is stored under this id.
+            properties.removeAll { $0.0 == "group.id" }
+            properties.insert(("group.id", "streamscore-reader-\(UUID().uuidString.prefix(8))"), at: 2)
+            properties.insert(("enable.auto.commit", "false"), at: 2)
+        } else {
+            properties.insert(("enable.auto.commit", "true"), at: 2)
+        }
         properties += [("enable.auto.offset.store", "false"), ("enable.partition.eof", "false")]
         let conf = try RDKafkaConfig(properties: properties)
         let box = WeakBox()
@@ -82,14 +102,91 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         box.consumer = self
         box.logSink = self
 
-        let list = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
-        let err = rd_kafka_subscribe(rk, list.pointer)
-        if err.rawValue != 0 {
-            rd_kafka_queue_destroy(consumerQueue.pointer)
-            rd_kafka_destroy(rk)
-            throw KafkaError.from(err)
+        switch subscription {
+        case .group(let topics):
+            let list = PartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+            let err = rd_kafka_subscribe(rk, list.pointer)
+            if err.rawValue != 0 {
+                rd_kafka_queue_destroy(consumerQueue.pointer)
+                rd_kafka_destroy(rk)
+                throw KafkaError.from(err)
+            }
+            DedicatedThread.start(name: "streamscore-consumer-poll") { [self] in pollLoop() }
+        case .manual(let topic, let start):
+            DedicatedThread.start(name: "streamscore-reader-poll") { [self] in
+                _ = assignManually(topic: topic, start: start)
+                pollLoop()  // returns at once (closing the client) when stopped while waiting
+            }
         }
-        DedicatedThread.start(name: "streamscore-consumer-poll") { [self] in pollLoop() }
+    }
+
+    /// Waits (on the polling thread) until `topic` exists, then assigns all its partitions.
+    /// Returns `false` when the consumer stopped first.
+    private func assignManually(topic: String, start: ReadStart) -> Bool {
+        let rk = handle.pointer
+        defer { manualReady.signal() }  // also wakes waiters when stopped before any answer
+        while !shared.withLock({ $0.stopping }) {
+            var partitions: [Int32] = []
+            var metadata: UnsafePointer<rd_kafka_metadata>? = nil
+            let rkt = rd_kafka_topic_new(rk, topic, nil)
+            let err = rd_kafka_metadata(rk, 0, rkt, &metadata, 2000)
+            rd_kafka_topic_destroy(rkt)
+            if err.rawValue == 0, let md = metadata {
+                for t in 0..<Int(md.pointee.topic_cnt) where md.pointee.topics[t].err.rawValue == 0 {
+                    let mt = md.pointee.topics[t]
+                    partitions += (0..<Int(mt.partition_cnt)).map { mt.partitions[$0].id }
+                }
+                rd_kafka_metadata_destroy(md)
+            }
+            if partitions.isEmpty {
+                // A topic that does not exist yet counts as empty until it appears.
+                if err.rawValue == 0 && manualStart.withLock({ s in
+                    defer { if s == nil { s = [:] } }
+                    return s == nil
+                }) {
+                    manualReady.signal()
+                }
+                _ = rd_kafka_consumer_poll(rk, 300)  // serves callbacks while waiting
+                continue
+            }
+            var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
+            var offsets: [Int64] = []
+            let tps = partitions.sorted().map { TopicPartition(topic: topic, partition: $0) }
+            for tp in tps {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                if rd_kafka_query_watermark_offsets(rk, topic, tp.partition, &low, &high, 5000).rawValue != 0 {
+                    low = 0
+                    high = 0
+                }
+                watermarks[tp] = (low, high)
+                switch start {
+                case .beginning: offsets.append(Int64(RD_KAFKA_OFFSET_BEGINNING))
+                case .end: offsets.append(high)
+                case .lastRecords(let n): offsets.append(max(low, high - Int64(n)))
+                }
+            }
+            manualStart.withLock { $0 = watermarks }
+            let list = PartitionList(tps, offsets: offsets)
+            rd_kafka_assign(rk, list.pointer)
+            shared.withLock { $0.assignment = tps }
+            logger.debug("reading \(topic): \(tps.count) partition(s) from \(start)")
+            return true
+        }
+        return false
+    }
+
+    /// Manual mode: the watermarks when reading started (empty while the topic does not exist);
+    /// waits for the first metadata answer.
+    func startWatermarks() async -> [TopicPartition: (low: Int64, high: Int64)]? {
+        if let known = manualStart.withLock({ $0 }) { return known }
+        let ready = manualReady
+        let wait: Void? = await DedicatedThread.run(name: "streamscore-reader-wait", deadline: .seconds(3600)) {
+            ready.wait()
+            ready.signal()
+        }
+        _ = wait
+        return manualStart.withLock { $0 }
     }
 
     // MARK: Application side
