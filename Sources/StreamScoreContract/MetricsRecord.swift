@@ -42,12 +42,14 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
     public var inflightRows: Int
     /// Model name → version served by default.
     public var models: [String: String]
+    /// Model name → routing: loaded versions, pin, canary and shadow state.
+    public var routing: [String: ModelRouting]?
 
     public init(worker: String, windowStartMs: Int64, windowEndMs: Int64, records: Int, rows: Int, batches: Int,
                 errors: Int, errorsByCode: [String: Int], meanBatchRows: Double, recordsPerSecond: Double,
                 queueMs: LatencySummary, inferenceMs: LatencySummary, endToEndMs: LatencySummary,
                 consumerLag: Int64, consumerLagByPartition: [String: Int64], inflightRows: Int,
-                models: [String: String]) {
+                models: [String: String], routing: [String: ModelRouting]? = nil) {
         self.worker = worker
         self.windowStartMs = windowStartMs
         self.windowEndMs = windowEndMs
@@ -65,10 +67,11 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
         self.consumerLagByPartition = consumerLagByPartition
         self.inflightRows = inflightRows
         self.models = models
+        self.routing = routing
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, worker, records, rows, batches, errors, models
+        case kind, worker, records, rows, batches, errors, models, routing
         case windowStartMs = "window_start_ms"
         case windowEndMs = "window_end_ms"
         case errorsByCode = "errors_by_code"
