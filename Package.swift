@@ -47,6 +47,16 @@ let package = Package(
         ),
         // Layer 4: wire contract shared by worker, gateway and tests. No dependencies.
         .target(name: "StreamScoreContract", swiftSettings: strict),
+        // Layer 5: reading the metrics topic into bounded recent history for the live views.
+        .target(
+            name: "StreamScoreMonitor",
+            dependencies: [
+                "StreamScoreKafka", "StreamScoreContract",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Layer 5: the scoring pipeline.
         .target(
             name: "StreamScoreWorker",
@@ -66,7 +76,7 @@ let package = Package(
         .target(
             name: "StreamScoreGateway",
             dependencies: [
-                "StreamScoreKafka", "StreamScoreContract", "StreamScoreModel",
+                "StreamScoreKafka", "StreamScoreContract", "StreamScoreModel", "StreamScoreMonitor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,6 +95,7 @@ let package = Package(
                 "StreamScoreContract",
                 "StreamScoreWorker",
                 "StreamScoreGateway",
+                "StreamScoreMonitor",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,6 +117,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "StreamScoreMonitorTests",
+            dependencies: ["StreamScoreMonitor", "StreamScoreKafka", "StreamScoreContract"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "StreamScoreWorkerTests",
             dependencies: ["StreamScoreWorker", "StreamScoreKafka", "StreamScoreModel", "StreamScoreContract"],
             swiftSettings: strict
@@ -113,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "StreamScoreGatewayTests",
             dependencies: [
-                "StreamScoreGateway", "StreamScoreWorker", "StreamScoreKafka", "StreamScoreModel", "StreamScoreContract",
+                "StreamScoreGateway", "StreamScoreMonitor", "StreamScoreWorker", "StreamScoreKafka", "StreamScoreModel", "StreamScoreContract",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
