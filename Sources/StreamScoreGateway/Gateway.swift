@@ -5,6 +5,7 @@ import NIOCore
 import Prometheus
 import ServiceLifecycle
 import StreamScoreContract
+import StreamScoreMonitor
 import Synchronization
 
 /// The HTTP gateway: a Hummingbird application in front of Kafka.
@@ -65,15 +66,16 @@ public final class Gateway: Service, Sendable {
     /// The HTTP responder, for HummingbirdTesting's `.router` setup.
     public var responder: GatewayResponder { GatewayResponder(core: core) }
 
-    /// A Hummingbird application serving the gateway. Its services include the reply correlator,
-    /// so running the application (directly, or through HummingbirdTesting) runs everything.
+    /// A Hummingbird application serving the gateway. Its services include the reply correlator
+    /// and the dashboard's metrics feed, so running the application (directly, or through
+    /// HummingbirdTesting) runs everything.
     public func makeApplication() -> Application<GatewayResponder> {
         Application(
             responder: responder,
             server: .http1(configuration: .init(additionalChannelHandlers: [TCPNoDelayHandler()])),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: nil),
-            services: [core.correlator],
+            services: [core.correlator, core.metricsFeed],
             onServerRunning: { [self] channel in serverStarted(port: channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -88,6 +90,9 @@ public final class Gateway: Service, Sendable {
         for w in waiters { w.resume(returning: bound) }
         onListening?(bound)
     }
+
+    /// The dashboard's view of the metrics topic.
+    public var metricsFeed: MetricsFeed { core.metricsFeed }
 
     /// Model name → versions the gateway knows from the cards.
     public var models: [String: [String]] { core.catalog.all }
@@ -105,6 +110,7 @@ final class GatewayCore: Sendable {
     let metrics: GatewayMetrics
     let catalog: ModelCatalog
     let correlator: ReplyCorrelator
+    let metricsFeed: MetricsFeed
     let authToken: [UInt8]?
 
     init(configuration: GatewayConfiguration, metrics: GatewayMetrics, logger: Logger) {
@@ -112,6 +118,9 @@ final class GatewayCore: Sendable {
         self.metrics = metrics
         catalog = ModelCatalog(directory: configuration.modelsDirectory, logger: logger)
         correlator = ReplyCorrelator(configuration: configuration, metrics: metrics, logger: logger)
+        var feedConfiguration = MetricsFeedConfiguration(brokers: configuration.brokers, topic: configuration.metricsTopic)
+        feedConfiguration.kafkaProperties = configuration.kafkaProperties
+        metricsFeed = MetricsFeed(configuration: feedConfiguration, logger: logger)
         authToken = configuration.authToken.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
     }
 

@@ -18,8 +18,11 @@ public struct GatewayConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Requests waiting for a prediction at once; beyond it new ones get a 503 with Retry-After.
     public var maxPending = 10_000
-    /// When set, every request except the health endpoints needs `Authorization: Bearer <token>`.
+    /// When set, every request except the health endpoints and the dashboard page itself needs
+    /// `Authorization: Bearer <token>` (the page's data, `/dashboard/data`, needs it too).
     public var authToken: String?
+    /// The metrics topic the workers produce to; the dashboard (`/dashboard`) reads it.
+    public var metricsTopic = "inference-metrics"
     /// The model store directory. The gateway reads model cards only.
     public var modelsDirectory = "Models"
     /// Extra librdkafka properties for both the producer and the reply consumer (applied last).

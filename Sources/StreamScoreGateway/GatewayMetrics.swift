@@ -75,7 +75,7 @@ final class GatewayMetrics: Sendable {
 
 /// The gateway's routes, as they appear in the `route` label.
 enum Route: Int, CaseIterable, Sendable {
-    case predict, infer, modelMetadata, modelReady, serverMetadata, live, ready, metrics, unknown
+    case predict, infer, modelMetadata, modelReady, serverMetadata, live, ready, metrics, dashboard, dashboardData, unknown
 
     var label: String {
         switch self {
@@ -87,6 +87,8 @@ enum Route: Int, CaseIterable, Sendable {
         case .live: "/v2/health/live"
         case .ready: "/v2/health/ready"
         case .metrics: "/metrics"
+        case .dashboard: "/dashboard"
+        case .dashboardData: "/dashboard/data"
         case .unknown: "unknown"
         }
     }

@@ -40,6 +40,12 @@ public struct GatewayResponder: HTTPResponder {
         case 1 where parts[0] == "metrics":
             route = .metrics
             handler = { _ throws(GatewayError) in metricsText() }
+        case 1 where parts[0] == "dashboard":
+            route = .dashboard
+            handler = { _ throws(GatewayError) in DashboardAPI.page() }
+        case 2 where parts[0] == "dashboard" && parts[1] == "data":
+            route = .dashboardData
+            handler = { _ throws(GatewayError) in try DashboardAPI.data(core.metricsFeed) }
         case 1 where parts[0] == "v2":
             route = .serverMetadata
             handler = { _ throws(GatewayError) in Self.json(.ok, InferenceProtocol.serverMetadata()) }
@@ -84,7 +90,8 @@ public struct GatewayResponder: HTTPResponder {
             return (route, Self.error(GatewayError(.methodNotAllowed, "\(path) takes \(allowed.rawValue), not \(method.rawValue)",
                                                    headers: headers)))
         }
-        if let token = core.authToken, route != .live, route != .ready, route != .modelReady {
+        // The dashboard page holds no data (it asks for the token to load /dashboard/data).
+        if let token = core.authToken, route != .live, route != .ready, route != .modelReady, route != .dashboard {
             if let failure = Self.checkAuthorization(request.headers[.authorization], token: token) {
                 return (route, Self.error(failure))
             }

@@ -61,6 +61,7 @@ struct DevCommand: AsyncParsableCommand, EnvironmentConfigurable {
         let url = "http://127.0.0.1:\(port)"
         printLine("StreamScore dev stack")
         printLine("  gateway   \(url)   (metrics: \(url)/metrics)")
+        printLine("  dashboard \(url)/dashboard")
         printLine("  bootstrap \(bootstrap)   (kcat -b \(bootstrap) -C -t predictions)")
         printLine("  models    \(worker.servedModels.map { "\($0.key):\($0.value)" }.sorted().joined(separator: ", "))")
         printLine("  try:      curl -s -X POST \(url)/predict -H 'content-type: application/json' -d '{\"data\": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4]]}'")

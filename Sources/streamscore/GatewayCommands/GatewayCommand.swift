@@ -17,13 +17,15 @@ struct GatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         gateways run side by side and each receives only its own replies. A gateway is ready \
         once it owns a reply partition: give the reply topic at least as many partitions as \
         gateways. Endpoints: POST /predict, GET /v2, /v2/health/live, /v2/health/ready, \
-        /v2/models/{m}[/versions/{v}][/ready], POST /v2/models/{m}[/versions/{v}]/infer, GET /metrics. \
-        With --auth-token every endpoint except the health ones needs Authorization: Bearer <token>. \
+        /v2/models/{m}[/versions/{v}][/ready], POST /v2/models/{m}[/versions/{v}]/infer, GET /metrics, \
+        and the live dashboard GET /dashboard (its data, read from --metrics-topic, at GET /dashboard/data). \
+        With --auth-token every endpoint except the health ones and the dashboard page needs \
+        Authorization: Bearer <token>; the page asks for the token to load its data. \
         SIGINT/SIGTERM finish the requests in flight, then leave the group.
         """
     )
     static let environmentOptions = [
-        "brokers", "host", "port", "input-topic", "reply-topic", "reply-group", "timeout-ms", "max-body-bytes",
+        "brokers", "host", "port", "input-topic", "reply-topic", "reply-group", "metrics-topic", "timeout-ms", "max-body-bytes",
         "max-pending", "auth-token", "models", "kafka", "log-level",
     ]
     static let environmentLists = ["kafka"]
@@ -45,6 +47,9 @@ struct GatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     @Option(help: "Consumer group of the gateways on the reply topic.")
     var replyGroup = "streamscore-gateways"
+
+    @Option(help: "Topic the workers produce metrics records to; the dashboard reads it.")
+    var metricsTopic = "inference-metrics"
 
     @Option(help: "How long a request waits for its prediction before a 504, in milliseconds.")
     var timeoutMs = 5000
@@ -85,6 +90,7 @@ struct GatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
         config.inputTopic = inputTopic
         config.replyTopic = replyTopic
         config.replyGroup = replyGroup
+        config.metricsTopic = metricsTopic
         config.timeout = .milliseconds(timeoutMs)
         config.maxBodyBytes = maxBodyBytes
         config.maxPending = maxPending
@@ -114,7 +120,8 @@ struct GatewayCommand: AsyncParsableCommand, EnvironmentConfigurable {
     static func startLine(_ config: GatewayConfiguration, port: Int) -> String {
         let host = config.host.contains(":") ? "[\(config.host)]" : config.host
         return "gateway listening on http://\(host):\(port) brokers=\(config.brokers) input=\(config.inputTopic) "
-            + "replies=\(config.replyTopic) group=\(config.replyGroup) timeout=\(config.timeoutMilliseconds) ms "
+            + "replies=\(config.replyTopic) group=\(config.replyGroup) metrics=\(config.metricsTopic) "
+            + "timeout=\(config.timeoutMilliseconds) ms "
             + "auth=\(config.authToken == nil ? "off" : "on")"
     }
 }
