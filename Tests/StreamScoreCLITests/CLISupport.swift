@@ -110,3 +110,93 @@ func which(_ name: String) -> String? {
 /// The repository root, from this file's location.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+func freeTCPPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw CLIError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw CLIError("cannot bind a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// `streamscore dev --demo RATE` on free ports, once its worker scores records.
+struct DevStack {
+    let process: ChildProcess
+    let port: Int
+    let bootstrap: String
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    /// The dev worker's id: `hostname-pid`, as the worker names itself.
+    var workerIDSuffix: String { "-\(process.process.processIdentifier)" }
+
+    init(demo: Int) throws {
+        port = try freeTCPPort()
+        process = try ChildProcess(try streamscoreExecutable(),
+                                   ["dev", "--demo", "\(demo)", "--port", "\(port)", "--kafka-port", "0",
+                                    "--models", repositoryRoot.appendingPathComponent("Models").path])
+        var banner: [String] = []
+        while banner.last?.contains("Ctrl-C") != true { banner.append(try process.readLine(timeout: .seconds(60))) }
+        guard let line = banner.first(where: { $0.contains("bootstrap") }) else { throw CLIError("no bootstrap line: \(banner)") }
+        bootstrap = String(line.split(separator: " ")[1])
+        // The first status line with output means the worker is scoring and producing metrics.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let status = try process.readLine(timeout: .seconds(30))
+            if status.hasPrefix("in "), let out = status.split(separator: "out").last?.split(separator: "/").first,
+               let rate = Double(out.trimmingCharacters(in: .whitespaces)), rate > 0 { return }
+        }
+        throw CLIError("the dev stack did not start scoring within 60 s")
+    }
+
+    /// Produces `key:value` lines to a topic of the dev broker with kcat.
+    func produce(topic: String, _ lines: [String]) throws {
+        guard let kcat = which("kcat") else { throw CLIError("kcat is not installed (scripts/setup.sh installs it)") }
+        let result = try run(kcat, ["-P", "-b", bootstrap, "-t", topic, "-K:"],
+                             stdin: Data((lines.joined(separator: "\n") + "\n").utf8), timeout: .seconds(30))
+        guard result.status == 0 else { throw CLIError("kcat failed: \(result.error)") }
+    }
+}
+
+/// Synthetic metrics-topic records: `count` drift windows of iris v1, ten seconds apart and ending
+/// now, where petal_length and petal_width drift past the threshold 0.2, and a few model events.
+func syntheticDriftAndEvents(worker: String, count: Int = 8) -> [String] {
+    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    func json(_ object: [String: Any]) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+    var lines: [String] = []
+    for i in 0..<count {
+        let end = now - Int64(count - 1 - i) * 10_000
+        let growth = Double(i) / Double(max(1, count - 1))
+        let psi = ["sepal_length": 0.02, "sepal_width": 0.03, "petal_length": 0.05 + 0.5 * growth, "petal_width": 0.04 + 0.3 * growth]
+        lines.append(worker + ":" + json([
+            "kind": "drift", "worker": worker, "model": "iris", "version": "1", "window_start_ms": end - 10_000,
+            "window_end_ms": end, "rows": 2000, "threshold": 0.2, "psi": psi, "drifted": psi.mapValues { $0 > 0.2 },
+            "missing_fraction": psi.mapValues { _ in 0.0 }, "prediction_psi": 0.01 + 0.1 * growth,
+            "prediction_distribution": ["setosa": 0.3, "versicolor": 0.3, "virginica": 0.4],
+            "baseline_prediction_distribution": ["setosa": 0.34, "versicolor": 0.33, "virginica": 0.33],
+        ]))
+    }
+    let events: [(String, String, String)] = [
+        ("loaded", "2", "passed validation against the card's sample rows"),
+        ("control", "2", "canary 2 at 10%"),
+        ("refused", "3", "model.onnx: unsupported operator Foo"),
+    ]
+    for (i, (event, version, reason)) in events.enumerated() {
+        lines.append(worker + ":" + json([
+            "kind": "model-event", "worker": worker, "time_ms": now - 20_000 + Int64(i) * 5000, "model": "iris",
+            "version": version, "event": event, "reason": reason, "serving": "1",
+        ]))
+    }
+    return lines
+}
