@@ -2,9 +2,10 @@
 # Installs what StreamScore needs on Debian, only if it is missing:
 #   librdkafka-dev (the Kafka client library), pkg-config, kcat (a Kafka CLI the tests use),
 #   prometheus (for promtool, which checks Compose/prometheus/prometheus.yml in the tests),
-#   curl (the README's tested commands use it).
+#   curl (the README's tested commands use it), chromium and fonts-dejavu-core (headless Chromium
+#   loads the gateway's dashboard in DashboardBrowserTests and saves a screenshot with readable text).
 set -euo pipefail
-packages=(librdkafka-dev pkg-config kcat prometheus curl)
+packages=(librdkafka-dev pkg-config kcat prometheus curl chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
