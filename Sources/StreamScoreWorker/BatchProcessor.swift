@@ -8,6 +8,7 @@ import StreamScoreModel
 struct BatchProcessor: Sendable {
     let configuration: WorkerConfiguration
     let registry: ModelRegistry
+    let drift: DriftMonitor
     let parser = FeatureRecordParser()
 
     /// Per-batch timings for metrics.
@@ -20,6 +21,8 @@ struct BatchProcessor: Sendable {
         /// Shadow predictions by "model/version", and shadow records the shadow model could not score.
         var shadowByModel: [String: Int] = [:]
         var shadowFailures = 0
+        /// Drift windows that closed with this batch.
+        var drift: [DriftRecord] = []
     }
 
     private struct Decoded {
@@ -77,8 +80,9 @@ struct BatchProcessor: Sendable {
             guard !accepted.isEmpty else { continue }
             let inferenceStart = ContinuousClock.now
             let scored: ScoreBatch
+            let features = assembler.batch()
             do {
-                scored = try model.model.score(assembler.batch())
+                scored = try model.model.score(features)
             } catch {
                 for (item, _) in accepted {
                     let rejection = RecordRejection(.inferenceFailed, "\(error)")
@@ -93,6 +97,8 @@ struct BatchProcessor: Sendable {
             timings.inferenceMicros.append(Int64(inferenceMs * 1000))
             timings.rows += scored.rowCount
             timings.scoredByModel[model.name, default: 0] += accepted.count
+            timings.drift += drift.observe(model: model, batch: features, scored: scored, nowMs: nowMs,
+                                           worker: configuration.workerID)
             for (item, range) in accepted {
                 let pending = batch[item.index]
                 let queuedMs = (inferenceStart - pending.arrival).milliseconds

@@ -13,6 +13,8 @@ final class ServedModel: Sendable {
     let stringColumns: Set<Int>
     let classes: [String]?
     let isClassifier: Bool
+    /// How drift monitoring bins this model's features; `nil` without a baseline in the card.
+    let driftPlan: DriftMonitor.Plan?
 
     init(_ model: LoadedModel) {
         self.model = model
@@ -23,6 +25,7 @@ final class ServedModel: Sendable {
         featureIndex = Dictionary(featureNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         stringColumns = model.stringFeatureColumns
         classes = model.card.classes
+        driftPlan = DriftMonitor.plan(for: model.card, stringColumns: model.stringFeatureColumns)
         isClassifier = (model.card.task ?? (model.card.classes == nil ? "regression" : "classification")) == "classification"
     }
 

@@ -32,6 +32,7 @@ public final class Worker: Service, Sendable {
     private let state = Locked(RunState())
     private let deliveryFailure = Locked<KafkaError?>(nil)
     private let lastWindow = Locked<MetricsRecord?>(nil)
+    private let latestDriftRecords = Locked<[String: DriftRecord]>([:])
 
     private struct RunState {
         var stopping = false
@@ -72,7 +73,9 @@ public final class Worker: Service, Sendable {
             throw ModelError.store("model '\(name)' has no version \(version)")
         }
         startupEvents = Locked(events.filter { $0.kind != .loaded })
-        processor = BatchProcessor(configuration: configuration, registry: models)
+        processor = BatchProcessor(configuration: configuration, registry: models, drift: DriftMonitor(settings: .init(
+            windowRows: configuration.driftWindowRows, windowDuration: configuration.driftWindowDuration,
+            threshold: configuration.driftPSIThreshold)))
         metrics = WorkerMetrics(registry: registry)
         metrics.setModels(loaded.summary)
         lanes = AsyncLimiter(limit: max(1, configuration.lanes))
@@ -171,6 +174,9 @@ public final class Worker: Service, Sendable {
     public var progress: (firstConsume: ContinuousClock.Instant?, acknowledged: Int) {
         (state.withLock { $0.firstConsume }, tracker.acknowledgedRecords)
     }
+
+    /// The most recent closed drift window of each model.
+    public var latestDrift: [String: DriftRecord] { latestDriftRecords.withLock { $0 } }
 
     /// The most recent metrics window (as produced to the metrics topic).
     public var latestMetrics: MetricsRecord? { lastWindow.withLock { $0 } }
@@ -295,6 +301,7 @@ public final class Worker: Service, Sendable {
             let (outputs, timings) = processor.process(batch)
             logger.trace("processed: batch \(seq)")
             metrics.recordBatch(timings, records: batch.count)
+            if !timings.drift.isEmpty { publish(timings.drift) }
             lanes.release()
             tracker.noteRows(outputs.filter { $0.rows > 1 && $0.token != OutputRecord.untracked }.map { ($0.token, $0.rows) })
             await sequencer.submit(seq: seq, outputs: outputs)
@@ -374,6 +381,25 @@ public final class Worker: Service, Sendable {
             default: logger.info("model \(event.kind.rawValue): \(event.reason)", metadata: metadata)
             }
             metrics.countModelEvent(event.kind.rawValue, model: event.model)
+            guard let data = try? encoder.encode(record) else { continue }
+            let producer = self.producer
+            let topic = configuration.metricsTopic
+            let key = Array(configuration.workerID.utf8)
+            Task { try? await producer.enqueue(topic: topic, key: key, value: Array(data), token: OutputRecord.untracked) }
+        }
+    }
+
+    /// Records closed drift windows: Prometheus gauges, the metrics topic, ``latestDrift``.
+    private func publish(_ records: [DriftRecord]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for record in records {
+            metrics.recordDrift(record)
+            latestDriftRecords.withLock { $0[record.model] = record }
+            let flagged = record.driftedFeatures
+            if !flagged.isEmpty {
+                logger.warning("drift: model \(record.model) \(record.version): \(flagged.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi))" }.joined(separator: ", ")) over \(record.rows) rows")
+            }
             guard let data = try? encoder.encode(record) else { continue }
             let producer = self.producer
             let topic = configuration.metricsTopic

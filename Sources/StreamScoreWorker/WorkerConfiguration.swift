@@ -26,6 +26,12 @@ public struct WorkerConfiguration: Sendable {
     public var controlCatchUpTimeout: Duration = .seconds(10)
     /// Where shadow predictions go.
     public var shadowTopic = "predictions.shadow"
+    /// Rows per drift window (per model version); 0 turns drift monitoring off.
+    public var driftWindowRows = 5000
+    /// Also close a drift window this long after it started, if it has rows.
+    public var driftWindowDuration: Duration?
+    /// A feature whose PSI exceeds this counts as drifted.
+    public var driftPSIThreshold = 0.2
     /// A batch closes at this many rows...
     public var maxBatchRows = 256
     /// ...or this long after its first record, whichever comes first.

@@ -73,6 +73,20 @@ final class WorkerMetrics: Sendable {
         }
     }
 
+    /// Publishes a closed drift window as `streamscore_drift_psi{model,feature}`,
+    /// `streamscore_drifted{model,feature}` and `streamscore_prediction_psi{model}`.
+    func recordDrift(_ record: DriftRecord) {
+        for (feature, psi) in record.psi {
+            let dimensions = [("model", record.model), ("feature", feature)]
+            CoreMetrics.Gauge(label: "streamscore_drift_psi", dimensions: dimensions, factory: factory).record(psi)
+            CoreMetrics.Gauge(label: "streamscore_drifted", dimensions: dimensions, factory: factory)
+                .record(record.drifted[feature] == true ? 1 : 0)
+        }
+        if let psi = record.predictionPSI {
+            CoreMetrics.Gauge(label: "streamscore_prediction_psi", dimensions: [("model", record.model)], factory: factory).record(psi)
+        }
+    }
+
     /// Counts a model event (`streamscore_model_events_total{model,event}`).
     func countModelEvent(_ event: String, model: String) {
         counter(recordCounters, label: "streamscore_model_events_total", dimensions: [("model", model), ("event", event)])

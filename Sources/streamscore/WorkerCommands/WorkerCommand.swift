@@ -22,7 +22,7 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         "brokers", "group", "input-topic", "output-topic", "metrics-topic", "dlq-topic", "models", "default-model",
         "max-batch-rows", "max-batch-delay-ms", "lanes", "max-inflight-rows", "metrics-interval-ms", "http-port",
         "kafka", "log-level", "max-record-bytes", "shutdown-timeout-ms", "pin", "model-poll-ms", "control-topic",
-        "shadow-topic",
+        "shadow-topic", "drift-window-rows", "drift-window-seconds", "drift-psi-threshold",
     ]
     static let environmentLists = ["kafka", "pin"]
 
@@ -61,6 +61,15 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     @Option(help: "Topic of shadow predictions.")
     var shadowTopic = "predictions.shadow"
+
+    @Option(help: "Rows per drift window, per model version (0: no drift monitoring).")
+    var driftWindowRows = 5000
+
+    @Option(help: "Also close a drift window after this many seconds, if it has rows (0: rows only).")
+    var driftWindowSeconds: Double = 0
+
+    @Option(help: "A feature whose PSI against the card's baseline exceeds this is flagged as drifted.")
+    var driftPsiThreshold = 0.2
 
     @Option(help: "A batch closes at this many rows (see README: batching defaults).")
     var maxBatchRows = 256
@@ -101,6 +110,10 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         }
         _ = try parsedKafkaProperties()
         _ = try parsedPins()
+        guard driftWindowRows >= 0, driftWindowSeconds >= 0 else {
+            throw ValidationError("--drift-window-rows and --drift-window-seconds must not be negative")
+        }
+        guard driftPsiThreshold > 0 else { throw ValidationError("--drift-psi-threshold must be positive") }
         guard modelPollMs >= 0 else { throw ValidationError("--model-poll-ms must not be negative") }
     }
 
@@ -142,6 +155,9 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         config.modelPollInterval = modelPollMs > 0 ? .milliseconds(modelPollMs) : nil
         config.controlTopic = controlTopic.isEmpty ? nil : controlTopic
         config.shadowTopic = shadowTopic
+        config.driftWindowRows = driftWindowRows
+        config.driftWindowDuration = driftWindowSeconds > 0 ? .milliseconds(Int64(driftWindowSeconds * 1000)) : nil
+        config.driftPSIThreshold = driftPsiThreshold
         return config
     }
 
