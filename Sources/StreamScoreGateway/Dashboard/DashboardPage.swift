@@ -215,6 +215,7 @@ enum DashboardPage {
     if (a >= 1e9) return (v / 1e9).toFixed(a >= 1e10 ? 0 : 1) + 'G';
     if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
     if (a >= 1e4) return (v / 1e3).toFixed(a >= 1e5 ? 0 : 1) + 'k';
+    if (a >= 1e3) return Math.round(v).toLocaleString('en-US');
     if (a >= 100 || Number.isInteger(v)) return v.toFixed(0);
     if (a >= 10) return v.toFixed(1);
     return v.toFixed(2);
@@ -543,6 +544,7 @@ enum DashboardPage {
       var state = [];
       if (r.pinned) state.push('<span class="badge pinned">pinned v' + esc(r.pinned) + '</span>');
       if (r.rolled_back) state.push('<span class="badge rollback">rolled back</span>');
+      if (!state.length && r.serving !== r.latest) state.push('<span class="badge latest">older than latest</span>');
       return '<tr><td><b>' + esc(g.name) + '</b></td><td>v' + esc(r.serving) + '</td><td>v' + esc(r.latest) + '</td>' +
         '<td>' + (r.versions || []).map(function (v) { return 'v' + esc(v); }).join(', ') + '</td>' +
         '<td>' + (r.canary ? '<span class="badge canary">v' + esc(r.canary.version) + ' · ' + r.canary.percent + '%</span>' : '<span class="muted">–</span>') + '</td>' +

@@ -140,7 +140,7 @@ enum MonitorText {
                 let padding = String(repeating: " ", count: widths[i] - cell.count)
                 if i == row.count - 1 && !rightAligned.contains(i) { return cell }
                 return rightAligned.contains(i) ? padding + cell : cell + padding
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }
     }
 
@@ -177,6 +177,14 @@ enum MonitorText {
         var parts = tm()
         localtime_r(&seconds, &parts)
         return String(format: "%02d:%02d:%02d", parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
     }
 }
 
