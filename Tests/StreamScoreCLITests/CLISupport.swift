@@ -129,8 +129,15 @@ func freeTCPPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// Runs blocking work (child processes, pipes) on its own thread, off Swift's cooperative pool.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
 /// `streamscore dev --demo RATE` on free ports, once its worker scores records.
-struct DevStack {
+struct DevStack: Sendable {
     let process: ChildProcess
     let port: Int
     let bootstrap: String
@@ -139,10 +146,13 @@ struct DevStack {
     /// The dev worker's id: `hostname-pid`, as the worker names itself.
     var workerIDSuffix: String { "-\(process.process.processIdentifier)" }
 
-    init(demo: Int) throws {
+    /// - Parameter niceness: runs the stack at a lower CPU priority (through `nice`, which execs it,
+    ///   so the process id stays the stack's), leaving the machine to timing-sensitive suites.
+    init(demo: Int, niceness: Int = 10) throws {
         port = try freeTCPPort()
-        process = try ChildProcess(try streamscoreExecutable(),
-                                   ["dev", "--demo", "\(demo)", "--port", "\(port)", "--kafka-port", "0",
+        process = try ChildProcess(URL(fileURLWithPath: "/usr/bin/nice"),
+                                   ["-n", "\(niceness)", try streamscoreExecutable().path,
+                                    "dev", "--demo", "\(demo)", "--port", "\(port)", "--kafka-port", "0",
                                     "--models", repositoryRoot.appendingPathComponent("Models").path])
         var banner: [String] = []
         while banner.last?.contains("Ctrl-C") != true { banner.append(try process.readLine(timeout: .seconds(60))) }
@@ -167,8 +177,9 @@ struct DevStack {
     }
 }
 
-/// Synthetic metrics-topic records: `count` drift windows of iris v1, ten seconds apart and ending
-/// now, where petal_length and petal_width drift past the threshold 0.2, and a few model events.
+/// Synthetic metrics-topic records: `count` drift windows of a model `fraud` version 7 (which no
+/// real worker serves, so real drift records never replace them), ten seconds apart and ending
+/// now, where `amount` and `merchant_risk` drift past the threshold 0.2, and a few model events.
 func syntheticDriftAndEvents(worker: String, count: Int = 8) -> [String] {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     func json(_ object: [String: Any]) -> String {
@@ -178,24 +189,24 @@ func syntheticDriftAndEvents(worker: String, count: Int = 8) -> [String] {
     for i in 0..<count {
         let end = now - Int64(count - 1 - i) * 10_000
         let growth = Double(i) / Double(max(1, count - 1))
-        let psi = ["sepal_length": 0.02, "sepal_width": 0.03, "petal_length": 0.05 + 0.5 * growth, "petal_width": 0.04 + 0.3 * growth]
+        let psi = ["hour": 0.02, "distance": 0.03, "amount": 0.05 + 0.5 * growth, "merchant_risk": 0.04 + 0.3 * growth]
         lines.append(worker + ":" + json([
-            "kind": "drift", "worker": worker, "model": "iris", "version": "1", "window_start_ms": end - 10_000,
+            "kind": "drift", "worker": worker, "model": "fraud", "version": "7", "window_start_ms": end - 10_000,
             "window_end_ms": end, "rows": 2000, "threshold": 0.2, "psi": psi, "drifted": psi.mapValues { $0 > 0.2 },
             "missing_fraction": psi.mapValues { _ in 0.0 }, "prediction_psi": 0.01 + 0.1 * growth,
-            "prediction_distribution": ["setosa": 0.3, "versicolor": 0.3, "virginica": 0.4],
-            "baseline_prediction_distribution": ["setosa": 0.34, "versicolor": 0.33, "virginica": 0.33],
+            "prediction_distribution": ["legit": 0.9, "fraud": 0.1],
+            "baseline_prediction_distribution": ["legit": 0.97, "fraud": 0.03],
         ]))
     }
     let events: [(String, String, String)] = [
-        ("loaded", "2", "passed validation against the card's sample rows"),
-        ("control", "2", "canary 2 at 10%"),
-        ("refused", "3", "model.onnx: unsupported operator Foo"),
+        ("loaded", "7", "passed validation against the card's sample rows"),
+        ("control", "7", "canary 7 at 10%"),
+        ("refused", "8", "model.onnx: unsupported operator Foo"),
     ]
     for (i, (event, version, reason)) in events.enumerated() {
         lines.append(worker + ":" + json([
-            "kind": "model-event", "worker": worker, "time_ms": now - 20_000 + Int64(i) * 5000, "model": "iris",
-            "version": version, "event": event, "reason": reason, "serving": "1",
+            "kind": "model-event", "worker": worker, "time_ms": now - 20_000 + Int64(i) * 5000, "model": "fraud",
+            "version": version, "event": event, "reason": reason, "serving": "6",
         ]))
     }
     return lines

@@ -13,30 +13,28 @@ enum HeadlessChromium {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("streamscore-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: profile) }
-        // `timeout` kills chromium's whole process group if it hangs.
-        return try StreamScoreCLITests.run("/usr/bin/timeout", ["-k", "5", "60", path,
+        // `timeout` kills chromium's whole process group if it hangs; `nice` keeps its start-up burst
+        // from starving the timing-sensitive suites that run at the same time.
+        return try StreamScoreCLITests.run("/usr/bin/nice", ["-n", "19", "/usr/bin/timeout", "-k", "5", "60", path,
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--user-data-dir=\(profile.path)"] + extra + [url],
             timeout: .seconds(90))
     }
 }
 
-@Suite("The dashboard in headless Chromium", .serialized)
-struct DashboardBrowserTests {
-    @Test("Every chart of /dashboard draws data points in a real browser, and a screenshot is saved",
+extension LiveMonitoringTests {
+    @Test("Every chart of /dashboard draws data points in headless Chromium, and a screenshot is saved",
           .enabled(if: HeadlessChromium.path != nil || HeadlessChromium.isCI, HeadlessChromium.skipReason))
-    func chartsHaveData() throws {
+    func dashboardInBrowser() async throws {
         _ = try #require(HeadlessChromium.path, "CI=true: chromium must be installed (scripts/setup.sh)")
-        let dev = try DevStack(demo: 300)
-        defer { _ = dev.process.stop() }
-        try dev.produce(topic: "inference-metrics", syntheticDriftAndEvents(worker: "synthetic-worker"))
-        Thread.sleep(forTimeInterval: 3)  // a few seconds of series
+        let dev = try Self.dev
+        try await Task.sleep(for: .seconds(2))  // a few seconds of series
 
         let url = dev.url + "/dashboard"
-        let dom = try HeadlessChromium.run(url, ["--virtual-time-budget=5000", "--dump-dom"])
+        let dom = try await onThread { try HeadlessChromium.run(url, ["--virtual-time-budget=5000", "--dump-dom"]) }
         #expect(dom.status == 0, "chromium: \(dom.error.suffix(500))")
         let points = Self.chartPoints(dom.output)
-        for chart in ["throughput", "latency", "batch", "dlq", "lag", "inflight", "psi-iris-v1"] {
+        for chart in ["throughput", "latency", "batch", "dlq", "lag", "inflight", "psi-fraud-v7"] {
             #expect((points[chart] ?? 0) > 0, "chart \(chart) has data points: \(points)")
         }
         #expect(dom.output.contains(dev.workerIDSuffix), "the workers table lists the dev worker")
@@ -46,13 +44,14 @@ struct DashboardBrowserTests {
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let screenshot = artifacts.appendingPathComponent("dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
-        let shot = try HeadlessChromium.run(url, ["--virtual-time-budget=5000", "--window-size=1400,1800",
-                                                  "--hide-scrollbars", "--screenshot=\(screenshot.path)"])
+        let shot = try await onThread {
+            try HeadlessChromium.run(url, ["--virtual-time-budget=5000", "--window-size=1400,1800", "--hide-scrollbars",
+                                           "--screenshot=\(screenshot.path)"])
+        }
         #expect(shot.status == 0, "chromium: \(shot.error.suffix(500))")
         let png = try Data(contentsOf: screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "a real PNG screenshot")
         print("dashboard screenshot: \(screenshot.path)")
-        #expect(dev.process.stop(signal: SIGINT, timeout: .seconds(20)) == 0)
     }
 
     /// `data-chart` name → `data-points` count, from the dumped DOM.

@@ -57,7 +57,11 @@ struct DashboardTests {
             let json = answer.json
             let series = json["series"] as? [String: Any] ?? [:]
             let busy = numbers(series["records_per_s"]).filter { $0 > 0 }.count
-            return busy >= 3 ? json : nil
+            let workers = json["workers"] as? [[String: Any]] ?? []
+            let scoring = workers.contains {
+                $0["id"] as? String == "dash-worker-1" && (($0["records_per_s"] as? NSNumber)?.doubleValue ?? 0) > 0
+            }
+            return busy >= 3 && scoring ? json : nil
         }
         #expect(Set(data.keys) == Self.topFields)
         #expect(data["topic"] as? String == "dash.metrics")
