@@ -7,7 +7,8 @@ import StreamScoreModel
 /// never affects the others.
 struct BatchProcessor: Sendable {
     let configuration: WorkerConfiguration
-    let models: ModelSet
+    let registry: ModelRegistry
+    let drift: DriftMonitor
     let parser = FeatureRecordParser()
 
     /// Per-batch timings for metrics.
@@ -17,12 +18,18 @@ struct BatchProcessor: Sendable {
         var rows = 0
         var dead: [DeadLetterCode] = []
         var scoredByModel: [String: Int] = [:]
+        /// Shadow predictions by "model/version", and shadow records the shadow model could not score.
+        var shadowByModel: [String: Int] = [:]
+        var shadowFailures = 0
+        /// Drift windows that closed with this batch.
+        var drift: [DriftRecord] = []
     }
 
     private struct Decoded {
         var index: Int
         var record: FeatureRecord
         var model: ServedModel
+        var shadow: ServedModel?
     }
 
     func process(_ batch: [PendingRecord]) -> (outputs: [OutputRecord], timings: Timings) {
@@ -31,15 +38,19 @@ struct BatchProcessor: Sendable {
         var timings = Timings()
         let started = ContinuousClock.now
         let nowMs = epochMilliseconds()
+        // One snapshot for the whole batch: a model swap never changes a batch in flight.
+        let models = registry.current
         var groups: [ObjectIdentifier: [Decoded]] = [:]
         var groupOrder: [ObjectIdentifier] = []
+        var shadowed: [Decoded] = []
 
         for (i, pending) in batch.enumerated() {
             do {
-                let decoded = try decode(pending.message, nowMs: nowMs)
-                let key = ObjectIdentifier(decoded.model)
+                let decoded = try decode(pending.message, models: models, nowMs: nowMs)
+                let key = ObjectIdentifier(decoded.route.model)
                 if groups[key] == nil { groupOrder.append(key) }
-                groups[key, default: []].append(Decoded(index: i, record: decoded.record, model: decoded.model))
+                groups[key, default: []].append(Decoded(index: i, record: decoded.record, model: decoded.route.model,
+                                                        shadow: decoded.route.shadow))
             } catch {
                 let (dead, reply) = deadLetter(pending, error)
                 outputs[i] = dead
@@ -69,8 +80,9 @@ struct BatchProcessor: Sendable {
             guard !accepted.isEmpty else { continue }
             let inferenceStart = ContinuousClock.now
             let scored: ScoreBatch
+            let features = assembler.batch()
             do {
-                scored = try model.model.score(assembler.batch())
+                scored = try model.model.score(features)
             } catch {
                 for (item, _) in accepted {
                     let rejection = RecordRejection(.inferenceFailed, "\(error)")
@@ -85,20 +97,70 @@ struct BatchProcessor: Sendable {
             timings.inferenceMicros.append(Int64(inferenceMs * 1000))
             timings.rows += scored.rowCount
             timings.scoredByModel[model.name, default: 0] += accepted.count
+            timings.drift += drift.observe(model: model, batch: features, scored: scored, nowMs: nowMs,
+                                           worker: configuration.workerID)
             for (item, range) in accepted {
                 let pending = batch[item.index]
                 let queuedMs = (inferenceStart - pending.arrival).milliseconds
                 outputs[item.index] = prediction(for: pending, record: item.record, model: model, scored: scored,
                                                   rows: range, queuedMs: queuedMs, inferenceMs: inferenceMs)
+                if item.shadow != nil { shadowed.append(item) }
             }
         }
+        if !shadowed.isEmpty { extras += shadowPredictions(shadowed, batch: batch, timings: &timings) }
         return (outputs.map { $0! } + extras, timings)
+    }
+
+    /// Scores records again with their shadow model; the predictions go to the shadow topic
+    /// (best effort: untracked, and a record the shadow model cannot score is only counted).
+    private func shadowPredictions(_ items: [Decoded], batch: [PendingRecord], timings: inout Timings) -> [OutputRecord] {
+        var groups: [ObjectIdentifier: [Decoded]] = [:]
+        var order: [ObjectIdentifier] = []
+        for item in items {
+            let key = ObjectIdentifier(item.shadow!)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(item)
+        }
+        var out: [OutputRecord] = []
+        for key in order {
+            let group = groups[key]!
+            let model = group[0].shadow!
+            var assembler = FeatureAssembler(schema: model, capacityRows: group.count)
+            var accepted: [(Decoded, range: Range<Int>)] = []
+            for item in group {
+                let first = assembler.rowCount
+                if (try? assembler.append(item.record.rows)) != nil {
+                    accepted.append((item, first..<assembler.rowCount))
+                } else {
+                    timings.shadowFailures += 1
+                }
+            }
+            guard !accepted.isEmpty else { continue }
+            let started = ContinuousClock.now
+            guard let scored = try? model.model.score(assembler.batch()) else {
+                timings.shadowFailures += accepted.count
+                continue
+            }
+            let inferenceMs = (ContinuousClock.now - started).milliseconds
+            for (item, range) in accepted {
+                let pending = batch[item.index]
+                var record = prediction(for: pending, record: item.record, model: model, scored: scored, rows: range,
+                                        queuedMs: (started - pending.arrival).milliseconds, inferenceMs: inferenceMs)
+                record.topic = configuration.shadowTopic
+                record.partition = nil
+                record.token = OutputRecord.untracked
+                record.rows = 0
+                out.append(record)
+            }
+            timings.shadowByModel["\(model.name)/\(model.version)", default: 0] += accepted.count
+        }
+        return out
     }
 
     // MARK: Decoding
 
-    private func decode(_ message: KafkaMessage, nowMs: Int64) throws(RecordRejection)
-        -> (record: FeatureRecord, model: ServedModel, name: String, version: String) {
+    private func decode(_ message: KafkaMessage, models: ModelSet, nowMs: Int64) throws(RecordRejection)
+        -> (record: FeatureRecord, route: ModelRoute) {
         if message.value.isEmpty { throw RecordRejection(.empty, "the record value is empty") }
         if message.value.count > configuration.maxRecordBytes {
             throw RecordRejection(.tooLarge, "the record is \(message.value.count) bytes; the limit is \(configuration.maxRecordBytes)")
@@ -109,10 +171,11 @@ struct BatchProcessor: Sendable {
             }
             if ms < nowMs { throw RecordRejection(.expired, "the deadline passed \(nowMs - ms) ms before scoring") }
         }
-        let model = try models.resolve(name: message.headers.string(named: HeaderName.model),
-                                       version: message.headers.string(named: HeaderName.modelVersion))
+        let route = try models.resolve(name: message.headers.string(named: HeaderName.model),
+                                       version: message.headers.string(named: HeaderName.modelVersion),
+                                       key: message.key, fallbackKey: message.offset ^ (Int64(message.partition) << 48))
         let record = try parser.parse(message.value)
-        return (record, model, model.name, model.version)
+        return (record, route)
     }
 
     // MARK: Encoding

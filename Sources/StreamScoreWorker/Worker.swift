@@ -18,7 +18,10 @@ import StreamScoreModel
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     private let logger: Logger
-    private let models: ModelSet
+    private let modelRegistry: ModelRegistry
+    private let watcher: ModelWatcher
+    private let control: ControlFollower?
+    private let startupEvents: Locked<[ModelWatcher.Event]>
     private let processor: BatchProcessor
     private let tracker = OffsetTracker()
     private let metrics: WorkerMetrics
@@ -29,6 +32,7 @@ public final class Worker: Service, Sendable {
     private let state = Locked(RunState())
     private let deliveryFailure = Locked<KafkaError?>(nil)
     private let lastWindow = Locked<MetricsRecord?>(nil)
+    private let latestDriftRecords = Locked<[String: DriftRecord]>([:])
 
     private struct RunState {
         var stopping = false
@@ -46,11 +50,34 @@ public final class Worker: Service, Sendable {
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
         self.configuration = configuration
         self.logger = logger
-        models = try ModelSet(directory: configuration.modelsDirectory, defaultModel: configuration.defaultModel,
-                              pinnedDefaultVersion: configuration.defaultModelVersion)
-        processor = BatchProcessor(configuration: configuration, models: models)
+        var pins = configuration.pins
+        if let version = configuration.defaultModelVersion { pins[configuration.defaultModel] = version }
+        var initial = ModelSet(defaultModel: configuration.defaultModel)
+        for (name, version) in pins {
+            var policy = RoutingPolicy()
+            policy.serve = .version(version)
+            initial.setPolicy(policy, for: name)
+        }
+        let models = ModelRegistry(initial)
+        modelRegistry = models
+        watcher = ModelWatcher(directory: configuration.modelsDirectory, registry: models, logger: logger)
+        let events = watcher.scan()
+        let loaded = models.current
+        let refusals = events.filter { $0.kind == .refused }.map { "\($0.model) \($0.version ?? ""): \($0.reason)" }
+        guard !loaded.orderedVersions(of: configuration.defaultModel).isEmpty else {
+            throw ModelError.store("default model '\(configuration.defaultModel)' has no valid version in \(configuration.modelsDirectory)"
+                + " (loaded: \(loaded.summary.keys.sorted().joined(separator: ", ")))"
+                + (refusals.isEmpty ? "" : "; refused: \(refusals.joined(separator: "; "))"))
+        }
+        for (name, version) in pins where !loaded.orderedVersions(of: name).contains(version) {
+            throw ModelError.store("model '\(name)' has no version \(version)")
+        }
+        startupEvents = Locked(events.filter { $0.kind != .loaded })
+        processor = BatchProcessor(configuration: configuration, registry: models, drift: DriftMonitor(settings: .init(
+            windowRows: configuration.driftWindowRows, windowDuration: configuration.driftWindowDuration,
+            threshold: configuration.driftPSIThreshold)))
         metrics = WorkerMetrics(registry: registry)
-        metrics.setModels(models.summary)
+        metrics.setModels(loaded.summary)
         lanes = AsyncLimiter(limit: max(1, configuration.lanes))
 
         var producerConfig = KafkaConfiguration(bootstrapServers: configuration.brokers)
@@ -98,6 +125,14 @@ public final class Worker: Service, Sendable {
             waiter?.resume()
         }
         sequencer = Sequencer(producer: producer, metrics: metrics)
+        if let topic = configuration.controlTopic {
+            var readerConfig = KafkaConfiguration(bootstrapServers: configuration.brokers)
+            readerConfig.clientID = producerConfig.clientID
+            readerConfig.properties = consumerConfig.properties
+            control = try ControlFollower(configuration: readerConfig, topic: topic, registry: models, logger: logger)
+        } else {
+            control = nil
+        }
         let handlerBox = Locked<(@Sendable (RebalanceEvent) async -> Void)?>(nil)
         consumer = try KafkaConsumer(configuration: consumerConfig, topics: [configuration.inputTopic], options: options,
                                      logger: logger) { event in
@@ -118,10 +153,16 @@ public final class Worker: Service, Sendable {
                                             "queue.buffering.max.kbytes", "retries", "message.send.max.retries"]
 
     /// The models served by default, name → version.
-    public var servedModels: [String: String] { models.summary }
+    public var servedModels: [String: String] { modelRegistry.current.summary }
+
+    /// How each model routes records: loaded versions, pin, canary and shadow.
+    public var modelRouting: [String: ModelRouting] { modelRegistry.current.routing }
 
     /// `true` once the worker has joined its group.
     public var isReady: Bool { state.withLock { $0.ready && !$0.stopping } }
+
+    /// Input partitions currently assigned to this worker.
+    public var assignedPartitions: Int { consumer.assignment.count }
 
     /// Rows consumed and not yet acknowledged.
     public var inflightRows: Int { tracker.inflightRows }
@@ -133,6 +174,9 @@ public final class Worker: Service, Sendable {
     public var progress: (firstConsume: ContinuousClock.Instant?, acknowledged: Int) {
         (state.withLock { $0.firstConsume }, tracker.acknowledgedRecords)
     }
+
+    /// The most recent closed drift window of each model.
+    public var latestDrift: [String: DriftRecord] { latestDriftRecords.withLock { $0 } }
 
     /// The most recent metrics window (as produced to the metrics topic).
     public var latestMetrics: MetricsRecord? { lastWindow.withLock { $0 } }
@@ -164,10 +208,28 @@ public final class Worker: Service, Sendable {
     }
 
     private func runPipeline() async throws {
+        publish(startupEvents.withLock { $0 })
+        if let control {
+            let (applied, complete) = await control.catchUp(timeout: configuration.controlCatchUpTimeout)
+            if complete {
+                logger.info("control: replayed \(applied) command(s) from \(control.topic)",
+                            metadata: ["serving": "\(modelRegistry.current.summary)"])
+            } else {
+                logger.warning("control: could not replay \(control.topic) within \(configuration.controlCatchUpTimeout); scoring with \(applied) command(s) applied and following the rest")
+            }
+            metrics.setModels(modelRegistry.current.summary)
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.metricsLoop() }
+            if let interval = configuration.modelPollInterval {
+                group.addTask { try await self.watchModels(every: interval) }
+            }
+            if let control {
+                group.addTask { await control.follow { self.publish([$0]) } }
+            }
             try await intakeLoop()
             group.cancelAll()
+            await control?.close()
         }
         try await shutdown()
         if let failure = deliveryFailure.withLock({ $0 }) { throw failure }
@@ -239,6 +301,7 @@ public final class Worker: Service, Sendable {
             let (outputs, timings) = processor.process(batch)
             logger.trace("processed: batch \(seq)")
             metrics.recordBatch(timings, records: batch.count)
+            if !timings.drift.isEmpty { publish(timings.drift) }
             lanes.release()
             tracker.noteRows(outputs.filter { $0.rows > 1 && $0.token != OutputRecord.untracked }.map { ($0.token, $0.rows) })
             await sequencer.submit(seq: seq, outputs: outputs)
@@ -288,6 +351,63 @@ public final class Worker: Service, Sendable {
                                                   "producer_flushed": "\(flushed)"])
     }
 
+    // MARK: Models
+
+    /// Scans the model directory every `interval` (in the background: loading and validating a
+    /// version never holds up scoring).
+    private func watchModels(every interval: Duration) async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            let events = watcher.scan()
+            if !events.isEmpty { publish(events) }
+        }
+    }
+
+    /// Logs, counts and produces model events to the metrics topic.
+    private func publish(_ events: [ModelWatcher.Event]) {
+        guard !events.isEmpty else { return }
+        let models = modelRegistry.current
+        metrics.setModels(models.summary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for event in events {
+            let record = ModelEventRecord(worker: configuration.workerID, timeMs: epochMilliseconds(), model: event.model,
+                                          version: event.version, event: event.kind, reason: event.reason,
+                                          serving: models.summary[event.model])
+            let metadata: Logger.Metadata = ["model": "\(event.model)", "version": "\(event.version ?? "-")",
+                                             "serving": "\(record.serving ?? "-")"]
+            switch event.kind {
+            case .refused, .rejected: logger.warning("model \(event.kind.rawValue): \(event.reason)", metadata: metadata)
+            default: logger.info("model \(event.kind.rawValue): \(event.reason)", metadata: metadata)
+            }
+            metrics.countModelEvent(event.kind.rawValue, model: event.model)
+            guard let data = try? encoder.encode(record) else { continue }
+            let producer = self.producer
+            let topic = configuration.metricsTopic
+            let key = Array(configuration.workerID.utf8)
+            Task { try? await producer.enqueue(topic: topic, key: key, value: Array(data), token: OutputRecord.untracked) }
+        }
+    }
+
+    /// Records closed drift windows: Prometheus gauges, the metrics topic, ``latestDrift``.
+    private func publish(_ records: [DriftRecord]) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for record in records {
+            metrics.recordDrift(record)
+            latestDriftRecords.withLock { $0[record.model] = record }
+            let flagged = record.driftedFeatures
+            if !flagged.isEmpty {
+                logger.warning("drift: model \(record.model) \(record.version): \(flagged.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi))" }.joined(separator: ", ")) over \(record.rows) rows")
+            }
+            guard let data = try? encoder.encode(record) else { continue }
+            let producer = self.producer
+            let topic = configuration.metricsTopic
+            let key = Array(configuration.workerID.utf8)
+            Task { try? await producer.enqueue(topic: topic, key: key, value: Array(data), token: OutputRecord.untracked) }
+        }
+    }
+
     // MARK: Metrics
 
     private func metricsLoop() async throws {
@@ -296,8 +416,9 @@ public final class Worker: Service, Sendable {
             let lag = consumer.lag()
             metrics.setLag(lag)
             metrics.setInflight(tracker.inflightRows)
+            let models = modelRegistry.current
             let record = metrics.closeWindow(worker: configuration.workerID, lag: lag, inflightRows: tracker.inflightRows,
-                                             models: models.summary)
+                                             models: models.summary, routing: models.routing)
             lastWindow.withLock { $0 = record }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

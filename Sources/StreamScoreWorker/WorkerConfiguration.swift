@@ -15,6 +15,23 @@ public struct WorkerConfiguration: Sendable {
     public var defaultModel = "iris"
     /// A pinned version of the default model; the latest version otherwise.
     public var defaultModelVersion: String?
+    /// Pinned versions by model name (`--pin iris:1`); other models serve their latest version.
+    /// The control topic can change them at run time.
+    public var pins: [String: String] = [:]
+    /// How often the model directory is scanned for new, changed or removed versions; `nil` never.
+    public var modelPollInterval: Duration? = .seconds(2)
+    /// The control topic (pin/unpin/canary/shadow/rollback commands); `nil` follows none.
+    public var controlTopic: String? = "streamscore.control"
+    /// How long start-up waits to replay the control topic before scoring anyway.
+    public var controlCatchUpTimeout: Duration = .seconds(10)
+    /// Where shadow predictions go.
+    public var shadowTopic = "predictions.shadow"
+    /// Rows per drift window (per model version); 0 turns drift monitoring off.
+    public var driftWindowRows = 5000
+    /// Also close a drift window this long after it started, if it has rows.
+    public var driftWindowDuration: Duration?
+    /// A feature whose PSI exceeds this counts as drifted.
+    public var driftPSIThreshold = 0.2
     /// A batch closes at this many rows...
     public var maxBatchRows = 256
     /// ...or this long after its first record, whichever comes first.

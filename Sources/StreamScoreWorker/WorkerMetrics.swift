@@ -33,6 +33,7 @@ final class WorkerMetrics: Sendable {
     private let lagGauges = Locked<[String: CoreMetrics.Gauge]>([:])
     private let recordCounters = Locked<[String: CoreMetrics.Counter]>([:])
     private let dlqCounters = Locked<[String: CoreMetrics.Counter]>([:])
+    private let served = Locked<[String: String]>([:])
     let registry: PrometheusCollectorRegistry
 
     init(registry: PrometheusCollectorRegistry) {
@@ -55,12 +56,41 @@ final class WorkerMetrics: Sendable {
         inflight = CoreMetrics.Gauge(label: "streamscore_inflight_rows", factory: factory)
     }
 
-    /// Marks which model versions are served (`streamscore_model_info{model,version} 1`).
+    /// Marks which model versions serve by default (`streamscore_model_info{model,version} 1`);
+    /// versions no longer serving drop to 0.
     func setModels(_ models: [String: String]) {
+        let previous = served.withLock { s in
+            defer { s = models }
+            return s
+        }
+        for (model, version) in previous where models[model] != version {
+            CoreMetrics.Gauge(label: "streamscore_model_info", dimensions: [("model", model), ("version", version)], factory: factory)
+                .record(0)
+        }
         for (model, version) in models {
             CoreMetrics.Gauge(label: "streamscore_model_info", dimensions: [("model", model), ("version", version)], factory: factory)
                 .record(1)
         }
+    }
+
+    /// Publishes a closed drift window as `streamscore_drift_psi{model,feature}`,
+    /// `streamscore_drifted{model,feature}` and `streamscore_prediction_psi{model}`.
+    func recordDrift(_ record: DriftRecord) {
+        for (feature, psi) in record.psi {
+            let dimensions = [("model", record.model), ("feature", feature)]
+            CoreMetrics.Gauge(label: "streamscore_drift_psi", dimensions: dimensions, factory: factory).record(psi)
+            CoreMetrics.Gauge(label: "streamscore_drifted", dimensions: dimensions, factory: factory)
+                .record(record.drifted[feature] == true ? 1 : 0)
+        }
+        if let psi = record.predictionPSI {
+            CoreMetrics.Gauge(label: "streamscore_prediction_psi", dimensions: [("model", record.model)], factory: factory).record(psi)
+        }
+    }
+
+    /// Counts a model event (`streamscore_model_events_total{model,event}`).
+    func countModelEvent(_ event: String, model: String) {
+        counter(recordCounters, label: "streamscore_model_events_total", dimensions: [("model", model), ("event", event)])
+            .increment()
     }
 
     private func counter(_ table: Locked<[String: CoreMetrics.Counter]>, label: String, dimensions: [(String, String)]) -> CoreMetrics.Counter {
@@ -82,6 +112,15 @@ final class WorkerMetrics: Sendable {
         for (model, n) in timings.scoredByModel {
             counter(recordCounters, label: "streamscore_records_total", dimensions: [("model", model), ("outcome", "scored")])
                 .increment(by: n)
+        }
+        for (modelVersion, n) in timings.shadowByModel {
+            let parts = modelVersion.split(separator: "/", maxSplits: 1).map(String.init)
+            counter(recordCounters, label: "streamscore_shadow_predictions_total",
+                    dimensions: [("model", parts[0]), ("version", parts.count > 1 ? parts[1] : "")]).increment(by: n)
+        }
+        if timings.shadowFailures > 0 {
+            counter(recordCounters, label: "streamscore_records_total", dimensions: [("model", ""), ("outcome", "shadow-failed")])
+                .increment(by: timings.shadowFailures)
         }
         var codes: [String: Int] = [:]
         for code in timings.dead { codes[code.rawValue, default: 0] += 1 }
@@ -147,7 +186,7 @@ final class WorkerMetrics: Sendable {
 
     /// Closes the current window and returns it as a metrics record.
     func closeWindow(worker: String, lag: [TopicPartition: Int64], inflightRows: Int,
-                     models: [String: String]) -> MetricsRecord {
+                     models: [String: String], routing: [String: ModelRouting]? = nil) -> MetricsRecord {
         let now = epochMilliseconds()
         let w = window.withLock { w -> Window in
             let closed = w
@@ -165,7 +204,7 @@ final class WorkerMetrics: Sendable {
             queueMs: summary(w.queue), inferenceMs: summary(w.inference), endToEndMs: summary(w.endToEnd),
             consumerLag: lag.values.reduce(0, +),
             consumerLagByPartition: Dictionary(lag.map { ($0.key.description, $0.value) }, uniquingKeysWith: { a, _ in a }),
-            inflightRows: inflightRows, models: models)
+            inflightRows: inflightRows, models: models, routing: routing)
     }
 }
 

@@ -9,7 +9,7 @@ struct StreamScoreCommand: AsyncParsableCommand {
         Every option also reads an environment variable STREAMSCORE_<OPTION>, e.g. --brokers from \
         STREAMSCORE_BROKERS; repeatable options take a comma-separated list. Command-line flags win.
         """,
-        subcommands: [DevCommand.self, BrokerCommand.self, WorkerCommand.self, GatewayCommand.self, PredictCommand.self, InspectCommand.self, BenchCommand.self]
+        subcommands: [DevCommand.self, BrokerCommand.self, WorkerCommand.self, GatewayCommand.self, PredictCommand.self, InspectCommand.self, ModelControlCommand.self, BenchCommand.self]
     )
 }
 

@@ -14,6 +14,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case runtime(node: String, message: String)
     /// Model store and card problems.
     case store(String)
+    /// The model loaded but does not reproduce its card's sample outputs.
+    case validation(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidInput(let m): "invalid input: \(m)"
         case .runtime(let node, let m): "runtime error in node '\(node)': \(m)"
         case .store(let m): "model store: \(m)"
+        case .validation(let m): "validation failed: \(m)"
         }
     }
 }

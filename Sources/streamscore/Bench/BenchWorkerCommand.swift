@@ -12,7 +12,8 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         abstract: "Benchmark a worker on N preloaded iris records (at-least-once, offsets stored after ack)."
     )
     static let environmentOptions = ["records", "models", "max-batch-rows", "max-batch-delay-ms", "lanes",
-                                     "max-inflight-rows", "reference"]
+                                     "max-inflight-rows", "reference", "drift"]
+    static let environmentFlags = ["drift"]
 
     @Option(help: "Records to preload over 6 partitions.")
     var records = 200_000
@@ -34,6 +35,9 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     @Option(help: "Path to the C pass-through ruler (built from shared/reference/passthrough.c).")
     var reference: String?
+
+    @Flag(help: "Measure the cost of drift monitoring: run the worker with drift off and on, twice each, alternating.")
+    var drift = false
 
     func run() async throws {
         let broker = try EmbeddedBroker(topics: [
@@ -60,16 +64,56 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             printLine(String(format: "C pass-through      %10.0f records/s", cRate!))
         }
 
+        if drift {
+            var best: [Bool: Double] = [:]
+            for (round, on) in [false, true, false, true].enumerated() {
+                let run = try await runWorker(broker, group: "bench-worker-\(round)", driftWindowRows: on ? 5000 : 0)
+                printLine("worker, drift \(on ? "on " : "off")     " + String(format: "%10.0f records/s", run.rate))
+                best[on] = max(best[on] ?? 0, run.rate)
+            }
+            let slowdown = 1 - best[true]! / best[false]!
+            printLine(String(format: "drift cost          %10.1f %%  (best of 2 with drift on vs off; 5,000-row windows)", slowdown * 100))
+            printLine("{\"bench\": \"worker-drift\", \"records\": \(records), \"drift_off_per_s\": \(Int(best[false]!)), "
+                      + "\"drift_on_per_s\": \(Int(best[true]!)), " + String(format: "\"slowdown_pct\": %.1f}", slowdown * 100))
+            return
+        }
+        let run = try await runWorker(broker, group: "bench-worker", driftWindowRows: 5000)
+        let (rate, seconds, summary) = (run.rate, run.seconds, run.summary)
+        let rss = peakRSSMegabytes()
+        printLine(String(format: "worker              %10.0f records/s  (%.2f s, first consume to last stored offset)", rate, seconds))
+        printLine(String(format: "ratio               %10.2f  (worker / swift pass-through)", rate / pass.recordsPerSecond))
+        if let cRate { printLine(String(format: "ratio               %10.2f  (worker / C pass-through)", rate / cRate)) }
+        printLine(String(format: "in-worker latency   p50 %.2f ms  p99 %.2f ms  (consume to produce)",
+                         summary.inWorkerMs.p50, summary.inWorkerMs.p99))
+        printLine(String(format: "end-to-end latency  p50 %.1f ms  p99 %.1f ms  (from the Kafka timestamp; includes preload wait)",
+                         summary.endToEndMs.p50, summary.endToEndMs.p99))
+        printLine(String(format: "mean batch          %10.1f rows", summary.meanBatchRows))
+        printLine(String(format: "peak RSS            %10.1f MB", rss))
+        printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
+                  + "\"passthrough_per_s\": \(Int(pass.recordsPerSecond)), "
+                  + (cRate.map { "\"c_passthrough_per_s\": \(Int($0)), " } ?? "")
+                  + String(format: "\"in_worker_p50_ms\": %.3f, \"in_worker_p99_ms\": %.3f, ", summary.inWorkerMs.p50, summary.inWorkerMs.p99)
+                  + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f}",
+                           summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss))
+    }
+}
+
+extension BenchWorkerCommand {
+    /// Runs a worker over every preloaded record with a fresh group; returns its rate.
+    func runWorker(_ broker: EmbeddedBroker, group: String, driftWindowRows: Int) async throws
+        -> (rate: Double, seconds: Double, summary: WorkerSummary) {
         var config = WorkerConfiguration(brokers: broker.bootstrapServers)
-        config.group = "bench-worker"
+        config.group = group
         config.modelsDirectory = models
         config.maxBatchRows = maxBatchRows
         config.maxBatchDelay = .microseconds(Int64(maxBatchDelayMs * 1000))
         config.lanes = lanes
         config.maxInflightRows = maxInflightRows
         config.httpPort = nil
+        config.driftWindowRows = driftWindowRows
+        config.modelPollInterval = nil
         var logger = Logger(label: "bench.worker")
-        logger.logLevel = .warning
+        logger.logLevel = .error
         let worker = try Worker(configuration: config, logger: logger)
         let task = Task { try await worker.run() }
         let deadline = ContinuousClock.now + .seconds(300)
@@ -90,23 +134,7 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             throw ValidationError("worker acknowledged only \(progress.acknowledged) of \(records) records")
         }
         let seconds = (end - first).seconds
-        let rate = Double(records) / seconds
-        let rss = peakRSSMegabytes()
-        printLine(String(format: "worker              %10.0f records/s  (%.2f s, first consume to last stored offset)", rate, seconds))
-        printLine(String(format: "ratio               %10.2f  (worker / swift pass-through)", rate / pass.recordsPerSecond))
-        if let cRate { printLine(String(format: "ratio               %10.2f  (worker / C pass-through)", rate / cRate)) }
-        printLine(String(format: "in-worker latency   p50 %.2f ms  p99 %.2f ms  (consume to produce)",
-                         summary.inWorkerMs.p50, summary.inWorkerMs.p99))
-        printLine(String(format: "end-to-end latency  p50 %.1f ms  p99 %.1f ms  (from the Kafka timestamp; includes preload wait)",
-                         summary.endToEndMs.p50, summary.endToEndMs.p99))
-        printLine(String(format: "mean batch          %10.1f rows", summary.meanBatchRows))
-        printLine(String(format: "peak RSS            %10.1f MB", rss))
-        printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
-                  + "\"passthrough_per_s\": \(Int(pass.recordsPerSecond)), "
-                  + (cRate.map { "\"c_passthrough_per_s\": \(Int($0)), " } ?? "")
-                  + String(format: "\"in_worker_p50_ms\": %.3f, \"in_worker_p99_ms\": %.3f, ", summary.inWorkerMs.p50, summary.inWorkerMs.p99)
-                  + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f}",
-                           summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss))
+        return (Double(records) / seconds, seconds, summary)
     }
 }
 

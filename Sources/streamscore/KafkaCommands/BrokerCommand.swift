@@ -17,7 +17,8 @@ struct BrokerCommand: AsyncParsableCommand, EnvironmentConfigurable {
     static let environmentOptions = ["port", "brokers", "topic", "log-level"]
     static let environmentLists = ["topic"]
     static let defaultTopics = ["features:6", "predictions:6", "streamscore.replies:6",
-                                "inference-metrics:1", "features.dlq:1"]
+                                "inference-metrics:1", "features.dlq:1", "streamscore.control:1",
+                                "predictions.shadow:6", "labels:6"]
 
     @Option(help: "Bootstrap port on 127.0.0.1; 0 uses the first broker's own ephemeral port.")
     var port: Int = 9092

@@ -21,9 +21,10 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
     static let environmentOptions = [
         "brokers", "group", "input-topic", "output-topic", "metrics-topic", "dlq-topic", "models", "default-model",
         "max-batch-rows", "max-batch-delay-ms", "lanes", "max-inflight-rows", "metrics-interval-ms", "http-port",
-        "kafka", "log-level", "max-record-bytes", "shutdown-timeout-ms",
+        "kafka", "log-level", "max-record-bytes", "shutdown-timeout-ms", "pin", "model-poll-ms", "control-topic",
+        "shadow-topic", "drift-window-rows", "drift-window-seconds", "drift-psi-threshold",
     ]
-    static let environmentLists = ["kafka"]
+    static let environmentLists = ["kafka", "pin"]
 
     @Option(help: "Kafka bootstrap servers, comma-separated.")
     var brokers: String
@@ -48,6 +49,27 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
 
     @Option(help: "Model for records without a model header, as NAME or NAME:VERSION.")
     var defaultModel = "iris"
+
+    @Option(help: "Serve this version of a model by default, as NAME:VERSION (repeatable; the control topic can change it).")
+    var pin: [String] = []
+
+    @Option(help: "Scan --models for new, changed or removed versions every this many milliseconds (0: never).")
+    var modelPollMs = 2000
+
+    @Option(help: "Topic of control commands (pin, unpin, canary, shadow, rollback); empty to follow none.")
+    var controlTopic = "streamscore.control"
+
+    @Option(help: "Topic of shadow predictions.")
+    var shadowTopic = "predictions.shadow"
+
+    @Option(help: "Rows per drift window, per model version (0: no drift monitoring).")
+    var driftWindowRows = 5000
+
+    @Option(help: "Also close a drift window after this many seconds, if it has rows (0: rows only).")
+    var driftWindowSeconds: Double = 0
+
+    @Option(help: "A feature whose PSI against the card's baseline exceeds this is flagged as drifted.")
+    var driftPsiThreshold = 0.2
 
     @Option(help: "A batch closes at this many rows (see README: batching defaults).")
     var maxBatchRows = 256
@@ -87,6 +109,24 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             throw ValidationError("--max-inflight-rows must be at least --max-batch-rows")
         }
         _ = try parsedKafkaProperties()
+        _ = try parsedPins()
+        guard driftWindowRows >= 0, driftWindowSeconds >= 0 else {
+            throw ValidationError("--drift-window-rows and --drift-window-seconds must not be negative")
+        }
+        guard driftPsiThreshold > 0 else { throw ValidationError("--drift-psi-threshold must be positive") }
+        guard modelPollMs >= 0 else { throw ValidationError("--model-poll-ms must not be negative") }
+    }
+
+    func parsedPins() throws -> [String: String] {
+        var pins: [String: String] = [:]
+        for entry in pin {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--pin takes NAME:VERSION, got '\(entry)'")
+            }
+            pins[parts[0]] = parts[1]
+        }
+        return pins
     }
 
     func parsedKafkaProperties() throws -> [String: String] { try parseKafkaProperties(kafkaProperties) }
@@ -111,6 +151,13 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         config.kafkaProperties = try parsedKafkaProperties()
         config.maxRecordBytes = maxRecordBytes
         config.shutdownTimeout = .milliseconds(shutdownTimeoutMs)
+        config.pins = try parsedPins()
+        config.modelPollInterval = modelPollMs > 0 ? .milliseconds(modelPollMs) : nil
+        config.controlTopic = controlTopic.isEmpty ? nil : controlTopic
+        config.shadowTopic = shadowTopic
+        config.driftWindowRows = driftWindowRows
+        config.driftWindowDuration = driftWindowSeconds > 0 ? .milliseconds(Int64(driftWindowSeconds * 1000)) : nil
+        config.driftPSIThreshold = driftPsiThreshold
         return config
     }
 
@@ -125,7 +172,7 @@ struct WorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         ]
         let startLine = "worker \(config.workerID): brokers=\(config.brokers) group=\(config.group) "
             + "input=\(config.inputTopic) output=\(config.outputTopic) metrics=\(config.metricsTopic) "
-            + "dlq=\(config.dlqTopic) models=\(models) lanes=\(config.lanes) "
+            + "dlq=\(config.dlqTopic) control=\(config.controlTopic ?? "-") models=\(models) lanes=\(config.lanes) "
             + "batch=\(config.maxBatchRows) rows/\(maxBatchDelayMs) ms"
         if let port = config.httpPort {
             let app = WorkerHTTPServer.application(for: worker, host: config.httpHost, port: port, logger: logger) { bound in

@@ -1,0 +1,119 @@
+import Foundation
+import Prometheus
+import StreamScoreContract
+import StreamScoreKafka
+import Testing
+@testable import StreamScoreWorker
+
+@Suite("Drift detection against the card's baseline", .serialized)
+struct DriftTests {
+    /// Iris rows drawn at random (seeded) from the dataset, with `shift` added to one feature.
+    static func records(_ count: Int, prefix: String, shift: (feature: Int, by: Float)? = nil)
+        throws -> [(key: String, value: String, headers: [KafkaHeader])] {
+        let rows = try IrisFixture.load().rows
+        var generator = SplitMix64(seed: 42)
+        return (0..<count).map { i in
+            var row = rows[Int(generator.next() % UInt64(rows.count))]
+            if let shift { row[shift.feature] += shift.by }
+            return ("k-\(i)", "{\"id\":\"\(prefix)-\(i)\",\"features\":[\(row.map(jsonNumber).joined(separator: ","))]}", [])
+        }
+    }
+
+    static func driftRecords(_ broker: EmbeddedBroker) async throws -> [DriftRecord] {
+        let reader = try KafkaTopicReader(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
+                                          topic: "inference-metrics", start: .beginning)
+        let (records, _) = await reader.readToEnd(timeout: .seconds(10))
+        await reader.close()
+        return records.compactMap {
+            if case .drift(let d) = MetricsTopicRecord.decode($0.value) { return d }
+            return nil
+        }
+    }
+
+    static func run(_ records: [(key: String, value: String, headers: [KafkaHeader])])
+        async throws -> (drift: [DriftRecord], metrics: String, worker: Worker) {
+        let broker = try makeBroker()
+        defer { broker.shutdown() }
+        var config = workerConfig(broker)
+        config.driftWindowRows = 2000
+        let running = try RunningWorker(config)
+        try await produce(broker, records)
+        #expect(await eventually { running.worker.progress.acknowledged >= records.count })
+        var drift: [DriftRecord] = []
+        #expect(try await eventually {
+            drift = try await driftRecords(broker)
+            // Windows close at the first batch reaching 2,000 rows, so each holds 2,000 to 2,255.
+            return drift.count >= records.count / 2256
+        })
+        var buffer: [UInt8] = []
+        running.worker.registry.emit(into: &buffer)
+        try await running.stop()
+        return (drift, String(decoding: buffer, as: UTF8.self), running.worker)
+    }
+
+    @Test("Records from the training distribution: PSI under the threshold on every feature, no flag")
+    func noFalseAlarm() async throws {
+        let (drift, metrics, _) = try await Self.run(try Self.records(7000, prefix: "same"))
+        #expect(drift.count == 3)
+        for record in drift {
+            #expect(record.model == "iris" && record.version == "1" && (2000...2255).contains(record.rows))
+            #expect(record.psi.count == 4)
+            #expect(record.psi.values.allSatisfy { $0 < 0.2 }, "PSI \(record.psi)")
+            #expect(record.drifted.values.allSatisfy { !$0 })
+            #expect(record.windowEndMs >= record.windowStartMs)
+            let distribution = try #require(record.predictionDistribution)
+            #expect(abs(distribution.values.reduce(0, +) - 1) < 1e-9)
+            #expect(try #require(record.predictionPSI) < 0.2)
+        }
+        #expect(!metrics.contains("streamscore_drifted{model=\"iris\",feature=\"petal_length\"} 1"))
+        #expect(metrics.contains("streamscore_drift_psi{model=\"iris\",feature=\"petal_length\"}"))
+    }
+
+    @Test("petal_length shifted by +2 standard deviations flags exactly that feature, in records and /metrics")
+    func realAlarm() async throws {
+        let rows = try IrisFixture.load().rows
+        let values = rows.map { Double($0[2]) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        let (drift, metrics, worker) = try await Self.run(try Self.records(5000, prefix: "shifted",
+                                                                           shift: (2, Float(2 * sd))))
+        #expect(drift.count == 2)
+        for record in drift {
+            #expect(record.drifted == ["sepal_length": false, "sepal_width": false, "petal_length": true, "petal_width": false])
+            #expect(try #require(record.psi["petal_length"]) > 0.2)
+            #expect(record.driftedFeatures.map(\.feature) == ["petal_length"])
+        }
+        #expect(metrics.contains("streamscore_drifted{model=\"iris\",feature=\"petal_length\"} 1"))
+        for other in ["sepal_length", "sepal_width", "petal_width"] {
+            #expect(metrics.contains("streamscore_drifted{model=\"iris\",feature=\"\(other)\"} 0"))
+        }
+        #expect(worker.latestDrift["iris"]?.drifted["petal_length"] == true)
+    }
+
+    @Test("PSI and binning follow the documented formulas")
+    func formulas() {
+        #expect(DriftMonitor.bin(4.3, edges: [4.3, 5, 6]) == 0)
+        #expect(DriftMonitor.bin(5, edges: [4.3, 5, 6]) == 1)
+        #expect(DriftMonitor.bin(6, edges: [4.3, 5, 6]) == 1)    // the max falls in the last bin
+        #expect(DriftMonitor.bin(-10, edges: [4.3, 5, 6]) == 0)  // below the range: first bin
+        #expect(DriftMonitor.bin(99, edges: [4.3, 5, 6]) == 1)   // above: last bin
+        #expect(DriftMonitor.psi(actual: [0.5, 0.5], expected: [0.5, 0.5], epsilon: 1e-4) == 0)
+        let psi = DriftMonitor.psi(actual: [0.9, 0.1], expected: [0.5, 0.5], epsilon: 1e-4)
+        #expect(abs(psi - (0.4 * log(0.9 / 0.5) + -0.4 * log(0.1 / 0.5))) < 1e-12)
+        // An empty bin stays finite thanks to the epsilon floor.
+        #expect(DriftMonitor.psi(actual: [1, 0], expected: [0.5, 0.5], epsilon: 1e-4).isFinite)
+    }
+}
+
+/// A small seeded generator, so test data is the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
