@@ -630,7 +630,6 @@ def join_records(feats: TopicRead, labels: TopicRead, cur: Current, allows_nan: 
             continue
         if rid in by_id:
             dup_f += 1
-            del by_id[rid]  # re-insert: keeps the latest record's position
         by_id[rid] = rows
     skipped_l: Counter = Counter()
     lab: dict = {}
@@ -646,7 +645,9 @@ def join_records(feats: TopicRead, labels: TopicRead, cur: Current, allows_nan: 
         lab[rid] = ys
     X_rows, y_rows = [], []
     unlabelled = mismatch = nan_rows = 0
-    for rid, rows in by_id.items():
+    # Rows in id order (then row order): the same records give the same split and model,
+    # however their timestamps and partitions interleaved.
+    for rid, rows in sorted(by_id.items()):
         ys = lab.get(rid)
         if ys is None:
             unlabelled += 1
@@ -690,7 +691,7 @@ def print_join_summary(s: dict) -> None:
     log(f"labels: {s['label_records']} records, {s['label_duplicates_replaced']} duplicates replaced; skipped: "
         f"{fmt(s['label_records_skipped'])}")
     log(f"join: {s['labelled_rows']} labelled rows; {s['records_without_label']} feature records without a label, "
-        f"{s['labels_without_features']} labels without a feature record, {s['label_count_mismatch']} records whose "
+        f"{s['labels_without_features']} labels without a feature record, {s['label_count_mismatch']} record(s) whose "
         f"label count != row count, {s['rows_with_missing_values_dropped']} rows with missing values dropped")
 
 
@@ -887,7 +888,7 @@ def run(args) -> int:
                       "hyper_parameters_source": plan.source, "fit_warnings": dict(warn_summary)},
         "rows": {"labelled": n, "train": int(len(y_tr)), "holdout": int(len(y_ho))},
         "split": {"holdout": args.holdout, "seed": args.seed, "stratified": stratify is not None,
-                  "method": "sklearn.model_selection.train_test_split over the joined rows in record order"},
+                  "method": "sklearn.model_selection.train_test_split over the joined rows ordered by id, then row"},
         "input": {
             "features_topic": args.topic, "labels_topic": args.labels_topic,
             "features_offsets": {str(p): r for p, r in feats.partitions.items()},
