@@ -429,13 +429,16 @@ def read_topic(brokers: str, topic: str, max_records: Optional[int], timeout_s: 
     consumer = Consumer(conf)
     try:
         try:
-            md = consumer.list_topics(topic=topic, timeout=max(1.0, min(15.0, deadline - time.monotonic())))
+            # Metadata of all topics: asking for one topic by name lets some brokers
+            # (the embedded mock cluster, Kafka with auto-creation) create it empty.
+            md = consumer.list_topics(timeout=max(1.0, min(15.0, deadline - time.monotonic())))
         except KafkaException as e:
             raise RetrainError(EXIT_KAFKA, f"cannot reach Kafka at {brokers}: {e}"
                                + (f" ({errors[-1]})" if errors else ""))
         tmd = md.topics.get(topic)
         if tmd is None or tmd.error is not None or not tmd.partitions:
-            why = tmd.error.str() if tmd is not None and tmd.error is not None else "no partitions"
+            why = (tmd.error.str() if tmd is not None and tmd.error is not None
+                   else "no partitions" if tmd is not None else "no such topic")
             raise RetrainError(EXIT_KAFKA, f"topic {topic!r} is not readable on {brokers}: {why}")
         ranges: dict = {}
         assign = []

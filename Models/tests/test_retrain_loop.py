@@ -7,8 +7,8 @@
    shapes, labels by class name, by index and as per-row lists, plus malformed records,
    orphan labels and duplicates. The rows carry a calibration shift (petal length +1.5 cm,
    petal width +0.8 cm) and noise, so version 1 is measurably wrong on them.
-3. Runs Models/retrain.py: an unknown model (exit 2), an impossible --min-improvement
-   (exit 6, nothing written), then a real run that must publish version 2 with card.json,
+3. Runs Models/retrain.py: an unknown model (exit 2), a missing labels topic (exit 3), an
+   impossible --min-improvement (exit 6, nothing written), then a real run that must publish version 2 with card.json,
    fixture.json and comparison.json whose counts match what was produced.
 4. Waits for the worker to serve version 2 (metrics records' `models`), produces fresh
    records and checks their predictions carry "model_version": "2" and beat version 1's
@@ -449,6 +449,7 @@ def main() -> int:
         say(f"version 1 online accuracy on {len(truth1)} shifted records: {acc_online_1:.4f}")
 
         run_retrain(["--model", "no-such-model"], brokers, models, 2, "unknown model")
+        run_retrain(["--model", "iris", "--labels-topic", "no-such-topic"], brokers, models, 3, "missing topic")
         run_retrain(["--model", "iris", "--min-improvement", "1.0"], brokers, models, 6, "impossible margin")
         check(version_dirs(models) == ["1"], f"a rejected retrain wrote {version_dirs(models)}")
         t = time.monotonic()
