@@ -750,33 +750,35 @@ def sample_rows(spec: Spec, ds: Dataset, sess, est) -> list:
     return samples
 
 
-def export(spec: Spec, out_dir: Path, card_name: Optional[str] = None, version: str = "1",
-           log=print) -> dict:
-    """Train, convert, write model.onnx / fixture.json / card.json into out_dir,
-    verify, and return the manifest entry."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    versions = lib_versions()
-    ds = spec.data()
-    est = spec.make_estimator()
+def fit_and_convert(spec: Spec, est, ds: Dataset) -> tuple:
+    """Fit `est` on ds's training split and convert it. -> (onnx model, [(warning class, count)])"""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         est.fit(ds.X_train, ds.y_train) if ds.y_train is not None else est.fit(ds.X_train)
         onx = convert(spec, est, ds)
     warn_summary = sorted(Counter(type(w.message).__name__ if isinstance(w.message, Warning)
                                   else w.category.__name__ for w in caught).items())
+    return onx, warn_summary
 
-    model_path = out_dir / "model.onnx"
-    blob = onx.SerializeToString()
-    model_path.write_bytes(blob)
-    sess = make_session(model_path)
 
-    fixture, X_fix, n_test_fix = build_fixture(spec, ds, sess)
-    fixture_text = dumps(fixture)
-    if len(fixture_text) > FIXTURE_MAX_BYTES:
-        raise ExportError(f"{spec.name}: fixture is {len(fixture_text)} bytes (> {FIXTURE_MAX_BYTES})")
-    (out_dir / "fixture.json").write_text(fixture_text + "\n")
+def framework_for(spec: Spec, est, versions: dict) -> tuple:
+    """-> (card `framework` string, converter description, estimator library)"""
+    lib = estimator_library(est)
+    converter = f"skl2onnx {versions['skl2onnx']}"
+    if spec.converter == "onnxmltools":
+        converter = (f"onnxmltools {versions['onnxmltools']} "
+                     f"(registered in skl2onnx {versions['skl2onnx']})")
+    framework = f"{lib} {versions[lib]} {describe_estimator(est)} via {converter}"
+    if lib != "scikit-learn":
+        framework += f" (scikit-learn {versions['scikit-learn']})"
+    return framework, converter, lib
 
+
+def build_card(spec: Spec, ds: Dataset, est, sess, out_names: list, name: str, version: str,
+               versions: dict, extra: Optional[dict] = None) -> dict:
+    """The card.json content for a fitted estimator and its onnxruntime session:
+    metrics on ds's test split, baseline on its training split, samples from its
+    first clean test rows. `extra` keys are appended after the standard ones."""
     class_order = _class_order(est, spec)
     labels_te, scores_te = split_outputs(spec.task, sess.run(None, to_feed(spec, ds, ds.X_test)), class_order)
     labels_tr, scores_tr = split_outputs(spec.task, sess.run(None, to_feed(spec, ds, ds.X_train)), class_order)
@@ -789,23 +791,14 @@ def export(spec: Spec, out_dir: Path, card_name: Optional[str] = None, version: 
     if spec.task in ("regression", "transform", "anomaly"):
         class_names = None
 
-    out_names = fixture["output_order"]
     if spec.task in ("classification", "clustering", "anomaly"):
         outputs = {"label": out_names[0], "scores": out_names[1]}
     else:
         outputs = {"label": None, "scores": out_names[0]}
 
-    lib = estimator_library(est)
-    converter = f"skl2onnx {versions['skl2onnx']}"
-    if spec.converter == "onnxmltools":
-        converter = (f"onnxmltools {versions['onnxmltools']} "
-                     f"(registered in skl2onnx {versions['skl2onnx']})")
-    framework = f"{lib} {versions[lib]} {describe_estimator(est)} via {converter}"
-    if lib != "scikit-learn":
-        framework += f" (scikit-learn {versions['scikit-learn']})"
-
+    framework, _, _ = framework_for(spec, est, versions)
     card = {
-        "name": card_name or spec.name,
+        "name": name,
         "version": version,
         "description": spec.description,
         "task": spec.task,
@@ -817,15 +810,57 @@ def export(spec: Spec, out_dir: Path, card_name: Optional[str] = None, version: 
         "baseline": baseline_for(ds, prediction_distribution(spec, ds, labels_tr, scores_tr, class_names)),
         "samples": sample_rows(spec, ds, sess, est),
     }
+    for k, v in (extra or {}).items():
+        if k in card:
+            raise ExportError(f"{spec.name}: extra card key {k!r} would overwrite a standard key")
+        card[k] = v
     dumps(card)  # validates: no bare NaN / Infinity
-    (out_dir / "card.json").write_text(pretty(card) + "\n")
+    return card
 
-    # Native vs ONNX on the fixture's test rows (no injected NaN rows).
-    native = compare_native(spec, ds, est, sess, take_rows(ds.X_test, np.arange(n_rows(ds.X_test))))
+
+def write_model_dir(spec: Spec, ds: Dataset, est, onx: onnx.ModelProto, out_dir: Path, name: str,
+                    version: str, versions: dict, card_extra: Optional[dict] = None) -> dict:
+    """Write model.onnx, fixture.json and card.json for a fitted, converted
+    estimator into out_dir (which must exist) and verify the directory.
+    -> {"card", "fixture", "fixture_text", "X_fix", "blob", "session"}"""
+    out_dir = Path(out_dir)
+    model_path = out_dir / "model.onnx"
+    blob = onx.SerializeToString()
+    model_path.write_bytes(blob)
+    sess = make_session(model_path)
+
+    fixture, X_fix, n_test_fix = build_fixture(spec, ds, sess)
+    fixture_text = dumps(fixture)
+    if len(fixture_text) > FIXTURE_MAX_BYTES:
+        raise ExportError(f"{spec.name}: fixture is {len(fixture_text)} bytes (> {FIXTURE_MAX_BYTES})")
+    (out_dir / "fixture.json").write_text(fixture_text + "\n")
+
+    card = build_card(spec, ds, est, sess, fixture["output_order"], name, version, versions, card_extra)
+    (out_dir / "card.json").write_text(pretty(card) + "\n")
 
     ok, msg = verify_dir(out_dir)
     if not ok:
         raise ExportError(f"{spec.name}: fixture verification failed: {msg}")
+    return {"card": card, "fixture": fixture, "fixture_text": fixture_text, "X_fix": X_fix,
+            "blob": blob, "session": sess}
+
+
+def export(spec: Spec, out_dir: Path, card_name: Optional[str] = None, version: str = "1",
+           log=print) -> dict:
+    """Train, convert, write model.onnx / fixture.json / card.json into out_dir,
+    verify, and return the manifest entry."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    versions = lib_versions()
+    ds = spec.data()
+    est = spec.make_estimator()
+    onx, warn_summary = fit_and_convert(spec, est, ds)
+    written = write_model_dir(spec, ds, est, onx, out_dir, card_name or spec.name, version, versions)
+    card, fixture, sess, blob = written["card"], written["fixture"], written["session"], written["blob"]
+    _, converter, lib = framework_for(spec, est, versions)
+
+    # Native vs ONNX on the fixture's test rows (no injected NaN rows).
+    native = compare_native(spec, ds, est, sess, take_rows(ds.X_test, np.arange(n_rows(ds.X_test))))
 
     ins, outs = io_signature(onx)
     entry = {
@@ -841,13 +876,13 @@ def export(spec: Spec, out_dir: Path, card_name: Optional[str] = None, version: 
         "ops": model_ops(onx),
         "inputs": ins,
         "outputs": [{"name": o.name, "type": o.type} for o in sess.get_outputs()],
-        "fixture_rows": n_rows(X_fix),
+        "fixture_rows": n_rows(written["X_fix"]),
         "fixture_row_sources": fixture["row_sources"],
         "fixture_error_cases": [{"source": c["source"], "error": c["error"]}
                                 for c in fixture.get("error_cases", [])],
         "model_bytes": len(blob),
         "model_sha256": hashlib.sha256(blob).hexdigest(),
-        "fixture_bytes": len(fixture_text) + 1,
+        "fixture_bytes": len(written["fixture_text"]) + 1,
         "metrics": card["metrics"],
         "native_vs_onnx": native,
         "fit_warnings": {k: v for k, v in warn_summary},

@@ -39,7 +39,7 @@ echo "[setup_venv] checking imports"
 "$VENV_DIR/bin/python" - <<'PY'
 import importlib
 mods = ["numpy", "scipy", "pandas", "sklearn", "skl2onnx", "onnxmltools", "onnx",
-        "onnxruntime", "xgboost", "lightgbm", "google.protobuf"]
+        "onnxruntime", "xgboost", "lightgbm", "google.protobuf", "confluent_kafka"]
 for m in mods:
     mod = importlib.import_module(m)
     print(f"  {m:16s} {getattr(mod, '__version__', '?')}")

@@ -23,7 +23,8 @@ public enum ReadStart: Sendable, Equatable, CustomStringConvertible {
 ///
 /// The reader waits for the topic to exist, assigns all of its partitions at `start` and remembers
 /// their end offsets at that moment, so ``isCaughtUp`` tells when everything that was in the topic
-/// at start has been returned.
+/// at start has been returned. Nothing here blocks the caller: an unreachable broker only means
+/// ``readToEnd(timeout:)`` returns `caughtUp: false` at its deadline.
 public final class KafkaTopicReader: Sendable {
     private let core: ConsumerCore
     public let topic: String
@@ -50,10 +51,10 @@ public final class KafkaTopicReader: Sendable {
         return batch
     }
 
-    /// `true` once every record that was in the topic when reading started has been returned.
-    /// Waits for the topic to exist (or the reader to close).
-    public func isCaughtUp() async -> Bool {
-        guard let start = await core.startWatermarks() else { return true }
+    /// `true` once every record that was in the topic when reading started has been returned
+    /// (a topic that does not exist counts as empty); `false` before the broker first answered.
+    public var isCaughtUp: Bool {
+        guard let start = core.startWatermarks else { return false }
         let next = seen.withLock { $0 }
         return start.allSatisfy { tp, marks in marks.high <= marks.low || (next[tp] ?? marks.low) >= marks.high }
     }
@@ -64,11 +65,11 @@ public final class KafkaTopicReader: Sendable {
         let deadline = ContinuousClock.now + timeout
         var records: [KafkaMessage] = []
         while ContinuousClock.now < deadline {
-            if await isCaughtUp() { return (records, true) }
+            if isCaughtUp { return (records, true) }
             guard let batch = await nextBatch(timeout: min(.milliseconds(200), deadline - .now)) else { break }
             records += batch
         }
-        return (records, await isCaughtUp())
+        return (records, isCaughtUp)
     }
 
     /// Stops reading and destroys the client, giving up after `deadline`.

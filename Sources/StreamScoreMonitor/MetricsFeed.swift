@@ -25,8 +25,6 @@ public final class MetricsFeed: Service, Sendable {
     private struct State: Sendable {
         var history: MetricsHistory
         var status = FeedStatus(state: .connecting)
-        /// The reader has returned everything that was in the topic at start.
-        var readerCaughtUp = false
     }
 
     public init(configuration: MetricsFeedConfiguration, logger: Logger = Logger(label: "streamscore.monitor")) {
@@ -83,19 +81,20 @@ public final class MetricsFeed: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.watchCatchUp(reader) }
-            await cancelWhenGracefulShutdown { await self.readLoop(reader) }
-            await reader.close()
-        }
+        await cancelWhenGracefulShutdown { await self.readLoop(reader) }
+        await reader.close()
         state.withLock { $0.status.state = .stopped }
     }
 
+    /// Reads and folds batches in. The state moves from `connecting` to `catching-up` with the first
+    /// records, and to `live` once the reader has returned everything that was in the topic at
+    /// start (an empty or missing topic goes straight to `live`) and all of it is in the history.
     private func readLoop(_ reader: KafkaTopicReader) async {
         while !Task.isCancelled {
             guard let batch = await reader.nextBatch(maxMessages: 1000, timeout: .milliseconds(200)) else { break }
             let decoded = batch.map { MetricsTopicRecord.decode($0.value) }
             let now = Self.epochMilliseconds()
+            let caughtUp = reader.isCaughtUp  // covers every batch returned so far, this one included
             state.withLock { s in
                 for record in decoded {
                     if let record { s.history.ingest(record) }
@@ -103,28 +102,12 @@ public final class MetricsFeed: Service, Sendable {
                 s.status.recordsRead += batch.count
                 s.status.recordsSkipped += decoded.count { $0 == nil }
                 if !batch.isEmpty { s.history.prune(nowMs: now) }
-                // Promoted only here, after a whole batch is in the history, so a caller that
-                // waited for `live` sees every record that was in the topic at start.
-                if s.readerCaughtUp && s.status.state == .catchingUp {
+                if s.status.state == .connecting && !batch.isEmpty { s.status.state = .catchingUp }
+                if caughtUp && (s.status.state == .connecting || s.status.state == .catchingUp) {
                     s.status.state = .live
                     logger.debug("metrics feed caught up: \(s.status.recordsRead) record(s) read")
                 }
             }
-        }
-    }
-
-    /// Marks when the brokers first answer and when the reader has caught up.
-    private func watchCatchUp(_ reader: KafkaTopicReader) async {
-        while state.withLock({ $0.status.state == .connecting || $0.status.state == .catchingUp }) {
-            let caughtUp = await reader.isCaughtUp()  // waits for the first metadata answer
-            let stopping = state.withLock { s -> Bool in
-                guard s.status.state == .connecting || s.status.state == .catchingUp else { return true }
-                s.status.state = .catchingUp
-                if caughtUp { s.readerCaughtUp = true }
-                return caughtUp
-            }
-            if stopping { return }
-            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 

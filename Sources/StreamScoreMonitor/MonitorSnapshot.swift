@@ -31,7 +31,7 @@ public struct MonitorSnapshot: Codable, Sendable {
 /// How far the feed got with the metrics topic.
 public struct FeedStatus: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable {
-        /// No answer from the brokers yet.
+        /// Nothing read yet, and the brokers have not yet told where the topic ends.
         case connecting
         /// Reading the history that was in the topic at start.
         case catchingUp = "catching-up"

@@ -42,7 +42,7 @@ enum Documented {
     /// Topic → partition count.
     static let topics: [String: Int] = [
         "features": 6, "predictions": 6, "streamscore.replies": 6, "inference-metrics": 1,
-        "features.dlq": 1, "predictions.shadow": 6, "streamscore.control": 1,
+        "features.dlq": 1, "predictions.shadow": 6, "streamscore.control": 1, "labels": 6,
     ]
     static let consumerGroup = "streamscore-workers"
     static let workerMetricsPort = 9100

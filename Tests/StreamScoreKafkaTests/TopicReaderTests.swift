@@ -72,4 +72,17 @@ struct TopicReaderTests {
         #expect(got.map { String(decoding: $0.value, as: UTF8.self) } == ["hello"])
         await reader.close()
     }
+
+    @Test("An unreachable broker makes readToEnd give up at its deadline instead of blocking")
+    func unreachableBroker() async throws {
+        var config = KafkaConfiguration(bootstrapServers: "127.0.0.1:1")
+        config.properties["reconnect.backoff.max.ms"] = "200"
+        let reader = try KafkaTopicReader(configuration: config, topic: "anything", start: .beginning)
+        let started = ContinuousClock.now
+        let (records, caughtUp) = await reader.readToEnd(timeout: .seconds(2))
+        let waited = ContinuousClock.now - started
+        #expect(!caughtUp && records.isEmpty)
+        #expect(waited >= .seconds(2) && waited < .seconds(5), "waited \(waited)")
+        #expect(await reader.close(deadline: .seconds(10)))
+    }
 }

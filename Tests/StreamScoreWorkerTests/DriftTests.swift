@@ -3,6 +3,7 @@ import Prometheus
 import StreamScoreContract
 import StreamScoreKafka
 import Testing
+@testable import StreamScoreModel
 @testable import StreamScoreWorker
 
 @Suite("Drift detection against the card's baseline", .serialized)
@@ -20,12 +21,8 @@ struct DriftTests {
     }
 
     static func driftRecords(_ broker: EmbeddedBroker) async throws -> [DriftRecord] {
-        let reader = try KafkaTopicReader(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
-                                          topic: "inference-metrics", start: .beginning)
-        let (records, _) = await reader.readToEnd(timeout: .seconds(10))
-        await reader.close()
-        return records.compactMap {
-            if case .drift(let d) = MetricsTopicRecord.decode($0.value) { return d }
+        try await metricsTopicRecords(broker).compactMap {
+            if case .drift(let d) = $0 { return d }
             return nil
         }
     }
@@ -102,18 +99,5 @@ struct DriftTests {
         #expect(abs(psi - (0.4 * log(0.9 / 0.5) + -0.4 * log(0.1 / 0.5))) < 1e-12)
         // An empty bin stays finite thanks to the epsilon floor.
         #expect(DriftMonitor.psi(actual: [1, 0], expected: [0.5, 0.5], epsilon: 1e-4).isFinite)
-    }
-}
-
-/// A small seeded generator, so test data is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -84,14 +84,19 @@ func irisRecords(_ count: Int, prefix: String, key: (Int) -> String = { "k-\($0)
     }
 }
 
-/// The model events on the metrics topic.
-func modelEvents(_ broker: EmbeddedBroker) async throws -> [ModelEventRecord] {
+/// Every record on the metrics topic so far, decoded.
+func metricsTopicRecords(_ broker: EmbeddedBroker) async throws -> [MetricsTopicRecord] {
     let reader = try KafkaTopicReader(configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
                                       topic: "inference-metrics", start: .beginning)
     let (records, _) = await reader.readToEnd(timeout: .seconds(10))
     await reader.close()
-    return records.compactMap {
-        if case .modelEvent(let e) = MetricsTopicRecord.decode($0.value) { return e }
+    return records.compactMap { MetricsTopicRecord.decode($0.value) }
+}
+
+/// The model events on the metrics topic.
+func modelEvents(_ broker: EmbeddedBroker) async throws -> [ModelEventRecord] {
+    try await metricsTopicRecords(broker).compactMap {
+        if case .modelEvent(let e) = $0 { return e }
         return nil
     }
 }

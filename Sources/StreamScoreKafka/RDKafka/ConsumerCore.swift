@@ -61,7 +61,6 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     /// Manual mode: the partitions' watermarks when reading started.
     private let manualStart = Locked<[TopicPartition: (low: Int64, high: Int64)]?>(nil)
-    private let manualReady = DispatchSemaphore(value: 0)
 
     init(configuration: KafkaConfiguration, subscription: Subscription, options: ConsumerOptions, logger: Logger,
          rebalanceHandler: (@Sendable (RebalanceEvent) async -> Void)?) throws(KafkaError) {
@@ -124,7 +123,6 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     /// Returns `false` when the consumer stopped first.
     private func assignManually(topic: String, start: ReadStart) -> Bool {
         let rk = handle.pointer
-        defer { manualReady.signal() }  // also wakes waiters when stopped before any answer
         while !shared.withLock({ $0.stopping }) {
             var partitions: [Int32] = []
             var metadata: UnsafePointer<rd_kafka_metadata>? = nil
@@ -140,12 +138,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             }
             if partitions.isEmpty {
                 // A topic that does not exist yet counts as empty until it appears.
-                if err.rawValue == 0 && manualStart.withLock({ s in
-                    defer { if s == nil { s = [:] } }
-                    return s == nil
-                }) {
-                    manualReady.signal()
-                }
+                if err.rawValue == 0 { manualStart.withLock { s in if s == nil { s = [:] } } }
                 _ = rd_kafka_consumer_poll(rk, 300)  // serves callbacks while waiting
                 continue
             }
@@ -176,18 +169,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         return false
     }
 
-    /// Manual mode: the watermarks when reading started (empty while the topic does not exist);
-    /// waits for the first metadata answer.
-    func startWatermarks() async -> [TopicPartition: (low: Int64, high: Int64)]? {
-        if let known = manualStart.withLock({ $0 }) { return known }
-        let ready = manualReady
-        let wait: Void? = await DedicatedThread.run(name: "streamscore-reader-wait", deadline: .seconds(3600)) {
-            ready.wait()
-            ready.signal()
-        }
-        _ = wait
-        return manualStart.withLock { $0 }
-    }
+    /// Manual mode: the watermarks when reading started (empty while the topic does not exist),
+    /// or `nil` before the broker first answered.
+    var startWatermarks: [TopicPartition: (low: Int64, high: Int64)]? { manualStart.withLock { $0 } }
 
     // MARK: Application side
 

@@ -103,8 +103,8 @@ struct MonitorCommand: AsyncParsableCommand, EnvironmentConfigurable {
             let status = feed.status
             switch status.state {
             case .connecting:
-                return .failure("streamscore monitor: no answer from the Kafka brokers at \(brokers) within \(seconds) s; "
-                    + "are they running and reachable?", 1)
+                return .failure("streamscore monitor: no answer from the Kafka brokers at \(brokers) within \(seconds) s "
+                    + "(nothing read from \(metricsTopic)); are they running and reachable?", 1)
             case .failed:
                 return .failure("streamscore monitor: cannot read \(metricsTopic): \(status.error ?? "unknown error")", 1)
             default:
