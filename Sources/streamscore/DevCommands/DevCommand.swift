@@ -86,6 +86,7 @@ struct DevCommand: AsyncParsableCommand, EnvironmentConfigurable {
 }
 
 /// Synthetic iris records in all three shapes plus a few bad ones, and a status line per second.
+/// The rows follow the training distribution, so drift monitoring stays quiet.
 struct DemoTraffic: Service {
     let bootstrap: String
     let rate: Int
@@ -95,7 +96,7 @@ struct DemoTraffic: Service {
         var config = KafkaConfiguration(bootstrapServers: bootstrap)
         config.lingerMs = 5
         let producer = try KafkaProducer(configuration: config)
-        let rows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9]]
+        var sampler = IrisSampler(seed: 7)
         let names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
         var sent = 0
         var lastStatus = ContinuousClock.now
@@ -104,7 +105,7 @@ struct DemoTraffic: Service {
         let perTick = max(1, rate / 100)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             for _ in 0..<perTick {
-                let r = rows[sent % rows.count].map { $0 + Double(sent % 7) * 0.05 }
+                let r = sampler.next()
                 let id = "demo-\(sent)"
                 let value: String
                 switch sent % 50 {
@@ -137,5 +138,36 @@ struct DemoTraffic: Service {
             }
         }
         await producer.close(deadline: .seconds(2))
+    }
+}
+
+/// Iris-like rows: a class drawn uniformly, then each feature from that class's normal
+/// distribution (the iris dataset's per-class means and standard deviations), rounded to 0.1 cm
+/// like the dataset.
+struct IrisSampler {
+    private static let means: [[Double]] = [[5.006, 3.428, 1.462, 0.246], [5.936, 2.770, 4.260, 1.326],
+                                            [6.588, 2.974, 5.552, 2.026]]
+    private static let deviations: [[Double]] = [[0.352, 0.379, 0.174, 0.105], [0.516, 0.314, 0.470, 0.198],
+                                                 [0.636, 0.322, 0.552, 0.275]]
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    private mutating func unit() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+    }
+
+    mutating func next() -> [Double] {
+        let species = min(2, Int(unit() * 3))
+        return (0..<4).map { f in
+            // Box-Muller.
+            let gaussian = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * .pi * unit())
+            let value = Self.means[species][f] + gaussian * Self.deviations[species][f]
+            return max(0.1, (value * 10).rounded() / 10)
+        }
     }
 }
