@@ -349,7 +349,7 @@ struct GatewayEndToEndTests {
         let start = ContinuousClock.now
         async let first = post(url + "/predict", tutorialBody)
         async let second = post(url + "/predict", tutorialBody)
-        _ = try await eventually(timeout: .seconds(1), "two pending") { stack.down.gateway.pendingRequests == 2 ? true : nil }
+        _ = try await eventually(timeout: .seconds(3), "two pending") { stack.down.gateway.pendingRequests == 2 ? true : nil }
         let third = try await post(url + "/predict", tutorialBody)
         #expect(third.status == 503)
         #expect(third.header("retry-after") == "1")
@@ -358,10 +358,10 @@ struct GatewayEndToEndTests {
         let elapsed = ContinuousClock.now - start
         for answer in [a, b] {
             #expect(answer.status == 504, "\(answer.text)")
-            #expect(answer.error.contains("no prediction within 1000 ms"), "\(answer.error)")
+            #expect(answer.error.contains("no prediction within 3000 ms"), "\(answer.error)")
         }
-        #expect(elapsed >= .milliseconds(1000))
-        #expect(elapsed < .milliseconds(3000), "504 took \(elapsed)")
+        #expect(elapsed >= .milliseconds(3000))
+        #expect(elapsed < .milliseconds(6000), "504 took \(elapsed)")
 
         // A worker starts; requests succeed once it has joined its group.
         let worker = try RunningWorker(workerConfig(stack.broker, input: "down.features", group: "down-workers"))

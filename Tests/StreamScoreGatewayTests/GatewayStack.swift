@@ -11,7 +11,7 @@ import Testing
 /// - `secured`: the same topics, its own reply topic, `--auth-token s3cret`.
 /// - `pair`: two gateways in one reply group on `pair.replies`, splitting its 6 partitions.
 /// - `down`: a gateway on `down.features`, which no worker reads until a test starts one;
-///   timeout 1 s, at most 2 pending requests.
+///   timeout 3 s, at most 2 pending requests.
 final class GatewayStack: Sendable {
     let broker: EmbeddedBroker
     let worker: RunningWorker
@@ -51,7 +51,7 @@ final class GatewayStack: Sendable {
         var pairConfig = gatewayConfig(broker, replies: "pair.replies", group: "pair-gateways")
         pairConfig.timeout = .seconds(15)
         var downConfig = gatewayConfig(broker, input: "down.features", replies: "down.replies", group: "down-gateways")
-        downConfig.timeout = .seconds(1)
+        downConfig.timeout = .seconds(3)
         downConfig.maxPending = 2
 
         async let main = RunningGateway(mainConfig)
