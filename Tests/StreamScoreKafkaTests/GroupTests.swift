@@ -18,14 +18,15 @@ struct GroupTests {
         }
         let a = try make("a")
         let b = try make("b")
-        let split = try await eventually(timeout: .seconds(30)) {
+        // Generous: the mock's rebalance waits on heartbeats, and the whole suite shares 2 cores.
+        let split = try await eventually(timeout: .seconds(60)) {
             let (x, y) = (a.assignment, b.assignment)
             return !x.isEmpty && !y.isEmpty && x.count + y.count == 6 && Set(x).isDisjoint(with: y) ? (x, y) : nil
         }
         #expect(split.0.count + split.1.count == 6)
 
         #expect(await b.close(deadline: .seconds(10)))
-        let all = try await eventually(timeout: .seconds(30)) { a.assignment.count == 6 ? a.assignment : nil }
+        let all = try await eventually(timeout: .seconds(60)) { a.assignment.count == 6 ? a.assignment : nil }
         #expect(Set(all.map(\.partition)) == Set(0..<6))
         // b's handler saw its revoke before leaving.
         let bEvents = events.withLock { $0["b"] ?? [] }
