@@ -8,7 +8,7 @@ run:
 
 # Installs missing Debian packages and runs every test.
 test:
-	scripts/setup.sh
+	scripts/setup.sh --tests
 	swift test
 
 build:

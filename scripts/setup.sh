@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what StreamScore needs on Debian, only if it is missing:
-#   librdkafka-dev (the Kafka client library), pkg-config, kcat (a Kafka CLI the tests use),
-#   prometheus (for promtool, which checks Compose/prometheus/prometheus.yml in the tests),
-#   curl (the README's tested commands use it), chromium and fonts-dejavu-core (headless Chromium
+# Installs what StreamScore needs on Debian, only if it is missing.
+#   Always: librdkafka-dev (the Kafka client library), pkg-config, curl (the README's commands use it).
+#   With --tests, also what the tests use: kcat (a Kafka CLI), prometheus (for promtool, which
+#   checks Compose/prometheus/prometheus.yml), chromium and fonts-dejavu-core (headless Chromium
 #   loads the gateway's dashboard in DashboardBrowserTests and saves a screenshot with readable text).
 set -euo pipefail
-packages=(librdkafka-dev pkg-config kcat prometheus curl chromium fonts-dejavu-core)
+packages=(librdkafka-dev pkg-config curl)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(kcat prometheus chromium fonts-dejavu-core)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
