@@ -5,7 +5,7 @@ import Testing
 struct BrokerCommandTests {
     @Test("kcat produces 1,000 records to it and consumes them back with a group")
     func kcatInterop() throws {
-        let kcat = try #require(which("kcat"), "kcat must be installed (scripts/setup.sh)")
+        let kcat = try #require(which("kcat"), "kcat must be installed (scripts/setup.sh --tests)")
         let broker = try ChildProcess(try streamscoreExecutable(), ["broker", "--port", "0", "--topic", "interop:3"])
         let bootstrap = try broker.readLine()
         #expect(bootstrap.hasPrefix("127.0.0.1:"), "first line is the bootstrap address only")

@@ -170,7 +170,7 @@ struct DevStack: Sendable {
 
     /// Produces `key:value` lines to a topic of the dev broker with kcat.
     func produce(topic: String, _ lines: [String]) throws {
-        guard let kcat = which("kcat") else { throw CLIError("kcat is not installed (scripts/setup.sh installs it)") }
+        guard let kcat = which("kcat") else { throw CLIError("kcat is not installed (scripts/setup.sh --tests installs it)") }
         let result = try run(kcat, ["-P", "-b", bootstrap, "-t", topic, "-K:"],
                              stdin: Data((lines.joined(separator: "\n") + "\n").utf8), timeout: .seconds(30))
         guard result.status == 0 else { throw CLIError("kcat failed: \(result.error)") }

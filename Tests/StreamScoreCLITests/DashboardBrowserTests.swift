@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-/// Headless Chromium from Debian (`apt-get install -y chromium`; scripts/setup.sh installs it).
+/// Headless Chromium from Debian (`apt-get install -y chromium`; scripts/setup.sh --tests installs it).
 enum HeadlessChromium {
     static let path: String? = which("chromium") ?? which("chromium-browser")
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
-    static let skipReason: Comment = "chromium is not installed: apt-get install -y chromium (scripts/setup.sh does); with CI=true this test fails instead of skipping"
+    static let skipReason: Comment = "chromium is not installed: apt-get install -y chromium (scripts/setup.sh --tests does); with CI=true this test fails instead of skipping"
 
     /// Runs chromium headless on `url` with a fresh profile, a hard timeout, then removes the profile.
     static func run(_ url: String, _ extra: [String]) throws -> (status: Int32, output: String, error: String) {
@@ -26,7 +26,7 @@ extension LiveMonitoringTests {
     @Test("Every chart of /dashboard draws data points in headless Chromium, and a screenshot is saved",
           .enabled(if: HeadlessChromium.path != nil || HeadlessChromium.isCI, HeadlessChromium.skipReason))
     func dashboardInBrowser() async throws {
-        _ = try #require(HeadlessChromium.path, "CI=true: chromium must be installed (scripts/setup.sh)")
+        _ = try #require(HeadlessChromium.path, "CI=true: chromium must be installed (scripts/setup.sh --tests)")
         let dev = try Self.dev
         try await Task.sleep(for: .seconds(2))  // a few seconds of series
 

@@ -30,7 +30,7 @@ struct GrafanaTests {
     }
 
     @Test("every dashboard query is valid PromQL (promtool check rules)",
-          .enabled(if: findOnPath("promtool") != nil, "promtool not on PATH (scripts/setup.sh installs it)"))
+          .enabled(if: findOnPath("promtool") != nil, "promtool not on PATH (scripts/setup.sh --tests installs it)"))
     func dashboardQueriesParse() throws {
         let data = try Data(contentsOf: Repo.url(GrafanaCheck.dashboardPath))
         let expressions = try GrafanaCheck.promQLExpressions(data)

@@ -9,7 +9,7 @@ struct PrometheusTests {
         #expect(problems == [], "\(problems.joined(separator: "\n"))")
     }
 
-    @Test("promtool check config accepts it (rules included)", .enabled(if: findOnPath("promtool") != nil, "promtool not on PATH (scripts/setup.sh installs it)"))
+    @Test("promtool check config accepts it (rules included)", .enabled(if: findOnPath("promtool") != nil, "promtool not on PATH (scripts/setup.sh --tests installs it)"))
     func promtoolAcceptsConfig() throws {
         let result = try runProgram(findOnPath("promtool")!, ["check", "config", Repo.url(PrometheusCheck.path).path])
         #expect(result.status == 0, "\(result.output)")
