@@ -63,10 +63,15 @@ struct ProduceConsumeTests {
         config.maxQueuedMessages = 100
         let reports = Reports()
         let producer = try KafkaProducer(configuration: config) { reports.add($0) }
+        var maxOutstanding = 0
         for i in 0..<3_000 {
             try await producer.enqueue(topic: "bp", value: [UInt8](repeating: UInt8(i % 256), count: 100), token: UInt64(i))
-            #expect(producer.outstanding <= 100)
+            // rd_kafka_outq_len counts the (bounded) messages plus delivery-report events not yet
+            // served, so it may briefly exceed the message bound by a few events.
+            #expect(producer.outstanding <= 100 + 8)
+            maxOutstanding = max(maxOutstanding, producer.outstanding)
         }
+        #expect(maxOutstanding >= 50, "the queue really filled up, so enqueue had to wait")
         #expect(await producer.flush(timeout: .seconds(20)))
         #expect(reports.all.count == 3_000)
         #expect(reports.all.allSatisfy { $0.succeeded })
