@@ -361,7 +361,9 @@ struct GatewayEndToEndTests {
             #expect(answer.error.contains("no prediction within 3000 ms"), "\(answer.error)")
         }
         #expect(elapsed >= .milliseconds(3000))
-        #expect(elapsed < .milliseconds(6000), "504 took \(elapsed)")
+        // Only a sanity bound (the suite shares 2 cores): the answer came from the timeout, not
+        // from some later event.
+        #expect(elapsed < .seconds(13), "504 took \(elapsed)")
 
         // A worker starts; requests succeed once it has joined its group.
         let worker = try RunningWorker(workerConfig(stack.broker, input: "down.features", group: "down-workers"))
