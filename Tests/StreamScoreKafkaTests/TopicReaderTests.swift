@@ -82,7 +82,7 @@ struct TopicReaderTests {
         let (records, caughtUp) = await reader.readToEnd(timeout: .seconds(2))
         let waited = ContinuousClock.now - started
         #expect(!caughtUp && records.isEmpty)
-        #expect(waited >= .seconds(2) && waited < .seconds(5), "waited \(waited)")
+        #expect(waited >= .seconds(2) && waited < .seconds(15), "waited \(waited)")  // a sanity bound only
         #expect(await reader.close(deadline: .seconds(10)))
     }
 }
