@@ -100,4 +100,23 @@ struct DriftTests {
         // An empty bin stays finite thanks to the epsilon floor.
         #expect(DriftMonitor.psi(actual: [1, 0], expected: [0.5, 0.5], epsilon: 1e-4).isFinite)
     }
+
+    @Test("A time window closes once its duration passed, with the rows it has; drift off observes nothing")
+    func timeWindow() async throws {
+        let model = ServedModel(try LoadedModel.load(directory: modelsDirectory + "/iris/1"))
+        let rows = try IrisFixture.load().rows.prefix(40)
+        let batch = FeatureBatch(rowCount: rows.count, featureCount: 4, numbers: rows.flatMap { $0 })
+        let scored = try model.model.score(batch)
+        let timed = DriftMonitor(settings: .init(windowRows: 1_000_000, windowDuration: .milliseconds(100), threshold: 0.2))
+        #expect(timed.observe(model: model, batch: batch, scored: scored, nowMs: 1_000, worker: "w").isEmpty)
+        try await Task.sleep(for: .milliseconds(150))
+        let closed = timed.observe(model: model, batch: batch, scored: scored, nowMs: 1_150, worker: "w")
+        #expect(closed.count == 1)
+        #expect(closed.first?.rows == 80)
+        #expect(closed.first?.windowStartMs == 1_000 && closed.first?.windowEndMs == 1_150)
+        let total = closed.first?.predictionDistribution?.values.reduce(0, +) ?? 0
+        #expect(abs(total - 1) < 1e-9)
+        let off = DriftMonitor(settings: .init(windowRows: 0, windowDuration: nil, threshold: 0.2))
+        for _ in 0..<10 { #expect(off.observe(model: model, batch: batch, scored: scored, nowMs: 0, worker: "w").isEmpty) }
+    }
 }
