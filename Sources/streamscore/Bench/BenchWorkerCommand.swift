@@ -12,8 +12,8 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         abstract: "Benchmark a worker on N preloaded iris records (at-least-once, offsets stored after ack)."
     )
     static let environmentOptions = ["records", "models", "max-batch-rows", "max-batch-delay-ms", "lanes",
-                                     "max-inflight-rows", "reference", "drift"]
-    static let environmentFlags = ["drift"]
+                                     "max-inflight-rows", "reference", "drift", "worker-process"]
+    static let environmentFlags = ["drift", "worker-process"]
 
     @Option(help: "Records to preload over 6 partitions.")
     var records = 200_000
@@ -36,6 +36,9 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
     @Option(help: "Path to the C pass-through ruler (built from shared/reference/passthrough.c).")
     var reference: String?
 
+    @Flag(help: "Also run `streamscore worker` as its own process on the same records and report its peak RSS (the in-process figure includes the embedded broker and every topic's records).")
+    var workerProcess = false
+
     @Flag(help: "Measure the cost of drift monitoring: run the worker with drift off and on, twice each, alternating.")
     var drift = false
 
@@ -44,6 +47,7 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             TopicSpec("features", partitions: 6), TopicSpec("predictions", partitions: 6),
             TopicSpec("inference-metrics", partitions: 1), TopicSpec("features.dlq", partitions: 1),
             TopicSpec("bench-pass-out", partitions: 6), TopicSpec("bench-ref-out", partitions: 6),
+            TopicSpec("bench-process-out", partitions: 6),
         ])
         defer { broker.shutdown() }
         let rows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9],
@@ -88,13 +92,25 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         printLine(String(format: "end-to-end latency  p50 %.1f ms  p99 %.1f ms  (from the Kafka timestamp; includes preload wait)",
                          summary.endToEndMs.p50, summary.endToEndMs.p99))
         printLine(String(format: "mean batch          %10.1f rows", summary.meanBatchRows))
-        printLine(String(format: "peak RSS            %10.1f MB", rss))
+        printLine(String(format: "peak RSS            %10.1f MB  (this process: worker, embedded broker and all topics)", rss))
+        var processRSS: Double?
+        if workerProcess {
+            let run = try await WorkerProcessRun.run(
+                bootstrap: broker.bootstrapServers, models: models, records: records, outputTopic: "bench-process-out",
+                arguments: ["--max-batch-rows", "\(maxBatchRows)", "--max-batch-delay-ms", "\(maxBatchDelayMs)",
+                            "--lanes", "\(lanes)", "--max-inflight-rows", "\(maxInflightRows)"])
+            processRSS = run.peakRSSMegabytes
+            printLine(String(format: "worker process      %10.0f records/s  (first to last prediction read back)",
+                             Double(records) / run.seconds))
+            printLine(String(format: "worker process RSS  %10.1f MB  (peak, streamscore worker alone)", run.peakRSSMegabytes))
+        }
         printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
                   + "\"passthrough_per_s\": \(Int(pass.recordsPerSecond)), "
                   + (cRate.map { "\"c_passthrough_per_s\": \(Int($0)), " } ?? "")
                   + String(format: "\"in_worker_p50_ms\": %.3f, \"in_worker_p99_ms\": %.3f, ", summary.inWorkerMs.p50, summary.inWorkerMs.p99)
-                  + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f}",
-                           summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss))
+                  + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f",
+                           summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss)
+                  + (processRSS.map { String(format: ", \"worker_process_rss_mb\": %.1f", $0) } ?? "") + "}")
     }
 }
 
@@ -138,9 +154,10 @@ extension BenchWorkerCommand {
     }
 }
 
-/// Peak resident set size of this process (VmHWM), in megabytes.
-func peakRSSMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+/// Peak resident set size (VmHWM) of this process, or of another one, in megabytes.
+func peakRSSMegabytes(ofProcess pid: Int32? = nil) -> Double {
+    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+    guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
         let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
         return kb / 1024
