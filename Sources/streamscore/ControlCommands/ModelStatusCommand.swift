@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import StreamScoreContract
-import StreamScoreKafka
+import StreamScoreMonitor
 
 /// `streamscore model status`: what each live worker serves, from the metrics topic.
 struct ModelStatusCommand: AsyncParsableCommand, EnvironmentConfigurable {
@@ -9,8 +9,9 @@ struct ModelStatusCommand: AsyncParsableCommand, EnvironmentConfigurable {
         commandName: "status",
         abstract: "Show what each worker serves (versions, pin, canary, shadow) and recent model events.",
         discussion: """
-        Reads the recent records of the metrics topic: the latest metrics record of each worker \
-        heard from within --max-age-s, and the last model events (loads, refusals, control).
+        Reads the recent records of the metrics topic (like `streamscore monitor`): the latest \
+        metrics record of each worker heard from within --max-age-s, and the last model events \
+        (loads, refusals, control).
         """)
     static let environmentOptions = ["brokers", "metrics-topic", "kafka", "max-age-s", "events", "json"]
     static let environmentLists = ["kafka"]
@@ -41,15 +42,17 @@ struct ModelStatusCommand: AsyncParsableCommand, EnvironmentConfigurable {
     }
 
     func run() async throws {
-        var config = KafkaConfiguration(bootstrapServers: brokers)
-        config.properties = try parseKafkaProperties(kafkaProperties)
-        let reader = try KafkaTopicReader(configuration: config, topic: metricsTopic, start: .lastRecords(2000),
-                                          logger: makeLogger(label: "streamscore.model", level: .warning))
-        let (records, caughtUp) = await reader.readToEnd(timeout: .seconds(15))
-        await reader.close()
+        var config = MetricsFeedConfiguration(brokers: brokers, topic: metricsTopic)
+        config.kafkaProperties = try parseKafkaProperties(kafkaProperties)
+        config.maxEvents = max(config.maxEvents, events)
+        let feed = MetricsFeed(configuration: config, logger: makeLogger(label: "streamscore.model", level: .warning))
+        let reading = Task { try await feed.run() }
+        let caughtUp = await feed.waitUntilCaughtUp(timeout: .seconds(15))
+        let snapshot = feed.snapshot()
+        reading.cancel()
+        _ = try? await reading.value
         if !caughtUp { throw ValidationError("could not read \(metricsTopic) from \(brokers) within 15 s") }
-        let status = Self.status(from: records, nowMs: Int64(Date().timeIntervalSince1970 * 1000),
-                                 maxAgeMs: Int64(maxAgeS * 1000), events: events)
+        let status = Self.status(of: snapshot, maxAgeSeconds: maxAgeS, events: events)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -77,22 +80,14 @@ struct ModelStatusCommand: AsyncParsableCommand, EnvironmentConfigurable {
         }
     }
 
-    /// The latest routing of each worker heard from recently, and the last `events` model events.
-    static func status(from records: [KafkaMessage], nowMs: Int64, maxAgeMs: Int64, events: Int) -> Status {
-        var latest: [String: MetricsRecord] = [:]
-        var modelEvents: [ModelEventRecord] = []
-        for message in records {
-            switch MetricsTopicRecord.decode(message.value) {
-            case .metrics(let m):
-                if (latest[m.worker]?.windowEndMs ?? .min) <= m.windowEndMs { latest[m.worker] = m }
-            case .modelEvent(let e): modelEvents.append(e)
-            default: break
-            }
+    /// The routing of each worker heard from within `maxAgeSeconds`, and the last `events` model
+    /// events, oldest first.
+    static func status(of snapshot: MonitorSnapshot, maxAgeSeconds: Double, events: Int) -> Status {
+        var workers: [String: [String: ModelRouting]] = [:]
+        for w in snapshot.workers where w.ageSeconds <= maxAgeSeconds {
+            workers[w.id] = w.routing ?? w.models.mapValues { ModelRouting(serving: $0, latest: $0, versions: [$0]) }
         }
-        let workers = latest.filter { nowMs - $0.value.windowEndMs <= maxAgeMs }.mapValues { m in
-            m.routing ?? m.models.mapValues { ModelRouting(serving: $0, latest: $0, versions: [$0]) }
-        }
-        modelEvents.sort { $0.timeMs < $1.timeMs }
-        return Status(workers: workers, events: Array(modelEvents.suffix(max(0, events))))
+        let recent = snapshot.events.sorted { $0.timeMs < $1.timeMs }.suffix(max(0, events))
+        return Status(workers: workers, events: Array(recent))
     }
 }
