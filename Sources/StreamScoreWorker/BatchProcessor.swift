@@ -40,17 +40,15 @@ struct BatchProcessor: Sendable {
         let nowMs = epochMilliseconds()
         // One snapshot for the whole batch: a model swap never changes a batch in flight.
         let models = registry.current
-        var groups: [ObjectIdentifier: [Decoded]] = [:]
-        var groupOrder: [ObjectIdentifier] = []
+        var decodedItems: [Decoded] = []
+        decodedItems.reserveCapacity(batch.count)
         var shadowed: [Decoded] = []
 
         for (i, pending) in batch.enumerated() {
             do {
                 let decoded = try decode(pending.message, models: models, nowMs: nowMs)
-                let key = ObjectIdentifier(decoded.route.model)
-                if groups[key] == nil { groupOrder.append(key) }
-                groups[key, default: []].append(Decoded(index: i, record: decoded.record, model: decoded.route.model,
-                                                        shadow: decoded.route.shadow))
+                decodedItems.append(Decoded(index: i, record: decoded.record, model: decoded.route.model,
+                                            shadow: decoded.route.shadow))
             } catch {
                 let (dead, reply) = deadLetter(pending, error)
                 outputs[i] = dead
@@ -60,22 +58,12 @@ struct BatchProcessor: Sendable {
             timings.queueMicros.append(Int64((started - pending.arrival).milliseconds * 1000))
         }
 
-        for key in groupOrder {
-            let group = groups[key]!
-            let model = group[0].model
-            var assembler = FeatureAssembler(schema: model, capacityRows: group.count)
-            var accepted: [(Decoded, range: Range<Int>)] = []
-            for item in group {
-                let first = assembler.rowCount
-                do {
-                    try assembler.append(item.record.rows)
-                    accepted.append((item, first..<assembler.rowCount))
-                } catch {
-                    let (dead, reply) = deadLetter(batch[item.index], error)
-                    outputs[item.index] = dead
-                    if let reply { extras.append(reply) }
-                    timings.dead.append(error.code)
-                }
+        for (model, group) in Self.grouped(decodedItems, by: \.model) {
+            let (assembler, accepted) = Self.assemble(group, for: model) { item, error in
+                let (dead, reply) = deadLetter(batch[item.index], error)
+                outputs[item.index] = dead
+                if let reply { extras.append(reply) }
+                timings.dead.append(error.code)
             }
             guard !accepted.isEmpty else { continue }
             let inferenceStart = ContinuousClock.now
@@ -114,27 +102,9 @@ struct BatchProcessor: Sendable {
     /// Scores records again with their shadow model; the predictions go to the shadow topic
     /// (best effort: untracked, and a record the shadow model cannot score is only counted).
     private func shadowPredictions(_ items: [Decoded], batch: [PendingRecord], timings: inout Timings) -> [OutputRecord] {
-        var groups: [ObjectIdentifier: [Decoded]] = [:]
-        var order: [ObjectIdentifier] = []
-        for item in items {
-            let key = ObjectIdentifier(item.shadow!)
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(item)
-        }
         var out: [OutputRecord] = []
-        for key in order {
-            let group = groups[key]!
-            let model = group[0].shadow!
-            var assembler = FeatureAssembler(schema: model, capacityRows: group.count)
-            var accepted: [(Decoded, range: Range<Int>)] = []
-            for item in group {
-                let first = assembler.rowCount
-                if (try? assembler.append(item.record.rows)) != nil {
-                    accepted.append((item, first..<assembler.rowCount))
-                } else {
-                    timings.shadowFailures += 1
-                }
-            }
+        for (model, group) in Self.grouped(items, by: { $0.shadow! }) {
+            let (assembler, accepted) = Self.assemble(group, for: model) { _, _ in timings.shadowFailures += 1 }
             guard !accepted.isEmpty else { continue }
             let started = ContinuousClock.now
             guard let scored = try? model.model.score(assembler.batch()) else {
@@ -155,6 +125,42 @@ struct BatchProcessor: Sendable {
             timings.shadowByModel["\(model.name)/\(model.version)", default: 0] += accepted.count
         }
         return out
+    }
+
+    /// Items grouped by the model `model(item)` picks, groups in order of first appearance.
+    private static func grouped(_ items: [Decoded], by model: (Decoded) -> ServedModel)
+        -> [(model: ServedModel, items: [Decoded])] {
+        var groups: [(model: ServedModel, items: [Decoded])] = []
+        var slot: [ObjectIdentifier: Int] = [:]
+        for item in items {
+            let m = model(item)
+            if let i = slot[ObjectIdentifier(m)] {
+                groups[i].items.append(item)
+            } else {
+                slot[ObjectIdentifier(m)] = groups.count
+                groups.append((m, [item]))
+            }
+        }
+        return groups
+    }
+
+    /// Assembles the rows of `items` for `model`; an item whose rows do not fit is passed to
+    /// `rejected` and left out. Returns the assembler and the accepted items with their rows.
+    private static func assemble(_ items: [Decoded], for model: ServedModel,
+                                 rejected: (Decoded, RecordRejection) -> Void)
+        -> (FeatureAssembler, [(Decoded, range: Range<Int>)]) {
+        var assembler = FeatureAssembler(schema: model, capacityRows: items.count)
+        var accepted: [(Decoded, range: Range<Int>)] = []
+        for item in items {
+            let first = assembler.rowCount
+            do {
+                try assembler.append(item.record.rows)
+                accepted.append((item, first..<assembler.rowCount))
+            } catch {
+                rejected(item, error)
+            }
+        }
+        return (assembler, accepted)
     }
 
     // MARK: Decoding

@@ -368,8 +368,6 @@ public final class Worker: Service, Sendable {
         guard !events.isEmpty else { return }
         let models = modelRegistry.current
         metrics.setModels(models.summary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for event in events {
             let record = ModelEventRecord(worker: configuration.workerID, timeMs: epochMilliseconds(), model: event.model,
                                           version: event.version, event: event.kind, reason: event.reason,
@@ -381,18 +379,12 @@ public final class Worker: Service, Sendable {
             default: logger.info("model \(event.kind.rawValue): \(event.reason)", metadata: metadata)
             }
             metrics.countModelEvent(event.kind.rawValue, model: event.model)
-            guard let data = try? encoder.encode(record) else { continue }
-            let producer = self.producer
-            let topic = configuration.metricsTopic
-            let key = Array(configuration.workerID.utf8)
-            Task { try? await producer.enqueue(topic: topic, key: key, value: Array(data), token: OutputRecord.untracked) }
+            Task { await self.produceToMetricsTopic(record) }
         }
     }
 
     /// Records closed drift windows: Prometheus gauges, the metrics topic, ``latestDrift``.
     private func publish(_ records: [DriftRecord]) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for record in records {
             metrics.recordDrift(record)
             latestDriftRecords.withLock { $0[record.model] = record }
@@ -400,12 +392,18 @@ public final class Worker: Service, Sendable {
             if !flagged.isEmpty {
                 logger.warning("drift: model \(record.model) \(record.version): \(flagged.map { "\($0.feature) PSI \(String(format: "%.3f", $0.psi))" }.joined(separator: ", ")) over \(record.rows) rows")
             }
-            guard let data = try? encoder.encode(record) else { continue }
-            let producer = self.producer
-            let topic = configuration.metricsTopic
-            let key = Array(configuration.workerID.utf8)
-            Task { try? await producer.enqueue(topic: topic, key: key, value: Array(data), token: OutputRecord.untracked) }
+            Task { await self.produceToMetricsTopic(record) }
         }
+    }
+
+    /// Produces a metrics-topic record (JSON, sorted keys) keyed by the worker id; best effort,
+    /// like every metrics-topic record, so it holds back no offsets.
+    private func produceToMetricsTopic(_ record: some Encodable & Sendable) async {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(record) else { return }
+        try? await producer.enqueue(topic: configuration.metricsTopic, key: Array(configuration.workerID.utf8),
+                                    value: Array(data), token: OutputRecord.untracked)
     }
 
     // MARK: Metrics
@@ -420,12 +418,7 @@ public final class Worker: Service, Sendable {
             let record = metrics.closeWindow(worker: configuration.workerID, lag: lag, inflightRows: tracker.inflightRows,
                                              models: models.summary, routing: models.routing)
             lastWindow.withLock { $0 = record }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            if let data = try? encoder.encode(record) {
-                try? await producer.enqueue(topic: configuration.metricsTopic, key: Array(configuration.workerID.utf8),
-                                            value: Array(data), token: OutputRecord.untracked)
-            }
+            await produceToMetricsTopic(record)
         }
     }
 }
