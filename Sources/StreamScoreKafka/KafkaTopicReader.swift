@@ -59,6 +59,13 @@ public final class KafkaTopicReader: Sendable {
         return start.allSatisfy { tp, marks in marks.high <= marks.low || (next[tp] ?? marks.low) >= marks.high }
     }
 
+    /// The topic's current end offsets, asked of the broker now (not the ones seen at start);
+    /// empty before the reader has found the topic's partitions.
+    public func endOffsets(timeout: Duration = .seconds(2)) async -> [TopicPartition: Int64] {
+        guard let partitions = core.startWatermarks?.keys, !partitions.isEmpty else { return [:] }
+        return await core.highWatermarks(Array(partitions), timeout: timeout)
+    }
+
     /// Reads until caught up with the records present at start, or until `timeout`.
     /// - Returns: the records read, and whether it caught up in time.
     public func readToEnd(timeout: Duration) async -> (records: [KafkaMessage], caughtUp: Bool) {

@@ -244,6 +244,27 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         return try result.get()
     }
 
+    /// Asks the broker for the partitions' high watermarks (the next offset to be written); a
+    /// partition the broker does not answer for within `timeout` is left out.
+    func highWatermarks(_ partitions: [TopicPartition], timeout: Duration) async -> [TopicPartition: Int64] {
+        let handle = self.handle
+        let alive = self.alive
+        let ms = Int32(timeout.timeInterval * 1000)
+        return await DedicatedThread.run(name: "streamscore-watermarks") {
+            var out: [TopicPartition: Int64] = [:]
+            for tp in partitions {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                let err = alive.withLock { a in
+                    a ? rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, ms)
+                      : RD_KAFKA_RESP_ERR__DESTROY
+                }
+                if err.rawValue == 0 && high >= 0 { out[tp] = high }
+            }
+            return out
+        }
+    }
+
     func setPaused(_ partitions: [TopicPartition], paused: Bool) {
         let flowPaused = shared.withLock { s in
             if paused { s.appPaused.formUnion(partitions) } else { s.appPaused.subtract(partitions) }

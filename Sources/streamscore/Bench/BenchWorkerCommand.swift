@@ -100,8 +100,6 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
                 arguments: ["--max-batch-rows", "\(maxBatchRows)", "--max-batch-delay-ms", "\(maxBatchDelayMs)",
                             "--lanes", "\(lanes)", "--max-inflight-rows", "\(maxInflightRows)"])
             processRSS = run.peakRSSMegabytes
-            printLine(String(format: "worker process      %10.0f records/s  (first to last prediction read back)",
-                             Double(records) / run.seconds))
             printLine(String(format: "worker process RSS  %10.1f MB  (peak, streamscore worker alone)", run.peakRSSMegabytes))
         }
         printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
