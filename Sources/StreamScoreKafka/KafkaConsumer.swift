@@ -16,7 +16,8 @@ public struct ConsumerOptions: Sendable {
     /// The most messages the polling thread accumulates before publishing them.
     public var maxBatchMessages: Int = 2048
     /// The most messages buffered ahead of the application. Past this the polling thread stops
-    /// taking messages (librdkafka's own bounded prefetch queue then stops fetching) until the
+    /// taking messages (librdkafka's own bounded prefetch queue then stops fetching, and is woken
+    /// again once drained: see `FetchStallDetector`) until the
     /// application has drained half; if that takes longer than `stallPauseAfter`, it pauses the
     /// partitions so that it can keep serving group events.
     public var maxBufferedMessages: Int = 20_000
@@ -53,6 +54,10 @@ public final class KafkaConsumer: Sendable {
     public func nextBatch(maxMessages: Int = .max, timeout: Duration? = nil) async -> [KafkaMessage]? {
         await core.nextBatch(maxMessages: maxMessages, timeout: timeout)
     }
+
+    /// How often the consumer had to wake librdkafka's fetchers after its prefetch queue filled
+    /// up (librdkafka 2.0.2 would otherwise idle up to a second each time).
+    public var fetchWakeups: Int { core.fetchWakeups }
 
     /// Stores `nextOffset` (the offset of the last processed record + 1) for commit.
     public func storeOffset(topic: String, partition: Int32, nextOffset: Int64) throws(KafkaError) {

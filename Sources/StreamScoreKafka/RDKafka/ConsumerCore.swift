@@ -50,6 +50,11 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private let alive = Locked(true)
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
     private var topicNames: [OpaquePointer: String] = [:]
+    /// Touched only by the polling thread.
+    private var stallDetector: FetchStallDetector
+    /// `true` while a thread is waking the fetchers; destroy waits for it.
+    private let waking = Locked(false)
+    private let wakeups = Locked(0)
 
     /// How the consumer gets its partitions.
     enum Subscription {
@@ -82,6 +87,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             properties.insert(("enable.auto.commit", "true"), at: 2)
         }
         properties += [("enable.auto.offset.store", "false"), ("enable.partition.eof", "false")]
+        stallDetector = FetchStallDetector(properties: properties, margin: options.maxBatchMessages)
         let conf = try RDKafkaConfig(properties: properties)
         let box = WeakBox()
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passRetained(box).toOpaque())
@@ -342,9 +348,13 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         let idleTimeout = Int32(options.pollTimeout.timeInterval * 1000)
         while !shared.withLock({ $0.stopping }) {
             let flowPaused = applyFlowControl()
+            if stallDetector.observe(queueLength: Int(rd_kafka_queue_length(consumerQueue.pointer))) { wakeFetchers() }
             var message = rd_kafka_consumer_poll(rk, flowPaused ? 10 : idleTimeout)
             while let m = message {
-                if let converted = convert(m) { chunk.append(converted) }
+                if let converted = convert(m) {
+                    stallDetector.noteMessage(bytes: converted.value.count + (converted.key?.count ?? 0))
+                    chunk.append(converted)
+                }
                 rd_kafka_message_destroy(m)
                 if chunk.count >= options.maxBatchMessages { break }
                 message = rd_kafka_consumer_poll(rk, 0)
@@ -363,6 +373,8 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         let err = rd_kafka_consumer_close(rk)
         if err.rawValue != 0 { logger.warning("consumer close: \(KafkaErrorCode(rawValue: err.rawValue).description)") }
         shared.withLock { $0.closed = true }
+        let wakeDeadline = ContinuousClock.now + .seconds(2)
+        while waking.withLock({ $0 }) && ContinuousClock.now < wakeDeadline { usleep(1000) }
         alive.withLock { a in
             a = false
             rd_kafka_queue_destroy(consumerQueue.pointer)
@@ -370,6 +382,28 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         rd_kafka_destroy(rk)
         closeDone.signal()
     }
+
+    /// Wakes the broker threads of the assigned partitions' leaders after the queue filled (see
+    /// ``FetchStallDetector``): a watermark query is a request to each partition's leader.
+    private func wakeFetchers() {
+        let partitions = shared.withLock { s in s.assignment.filter { !s.appPaused.contains($0) } }
+        guard !partitions.isEmpty, !waking.withLock({ w in defer { w = true }; return w }) else { return }
+        wakeups.withLock { $0 += 1 }
+        logger.debug("consumer queue drained after filling up: waking the fetchers of \(partitions.count) partition(s)")
+        let handle = self.handle
+        let waking = self.waking
+        DedicatedThread.start(name: "streamscore-fetch-wake") {
+            for tp in partitions {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                _ = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, 500)
+            }
+            waking.withLock { $0 = false }
+        }
+    }
+
+    /// How often the fetchers were woken after the queue filled up.
+    var fetchWakeups: Int { wakeups.withLock { $0 } }
 
     /// When the buffer is full, waits for the application to drain half of it; after
     /// `stallPauseAfter` pauses everything (to keep serving group events) until it has.
