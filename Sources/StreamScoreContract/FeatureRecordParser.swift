@@ -266,17 +266,20 @@ private struct Cursor {
         guard peek() == UInt8(ascii: "\"") else { throw syntax("expected a string") }
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII needs no validation (decoding is exact for it).
+        var ascii = true
         while index < buffer.count {
             let c = buffer[index]
             if c == UInt8(ascii: "\"") {
-                let s = String(validating: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
+                let bytes = UnsafeBufferPointer(rebasing: buffer[start..<index])
+                let s = ascii ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
                 index += 1
                 guard let s else { throw syntax("invalid UTF-8 in string") }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw syntax("control character in string") }
+            if c >= 0x80 { ascii = false }
             index += 1
         }
         var bytes = Array(buffer[start..<index])

@@ -44,6 +44,7 @@ struct BatchProcessor: Sendable {
         decodedItems.reserveCapacity(batch.count)
         var shadowed: [Decoded] = []
 
+        var queued = ElapsedSince(until: started)
         for (i, pending) in batch.enumerated() {
             do {
                 let decoded = try decode(pending.message, models: models, nowMs: nowMs)
@@ -55,7 +56,7 @@ struct BatchProcessor: Sendable {
                 if let reply { extras.append(reply) }
                 timings.dead.append(error.code)
             }
-            timings.queueMicros.append(Int64((started - pending.arrival).milliseconds * 1000))
+            timings.queueMicros.append(Int64(queued.milliseconds(from: pending.arrival) * 1000))
         }
 
         for (model, group) in Self.grouped(decodedItems, by: \.model) {
@@ -87,11 +88,13 @@ struct BatchProcessor: Sendable {
             timings.scoredByModel[model.name, default: 0] += accepted.count
             timings.drift += drift.observe(model: model, batch: features, scored: scored, nowMs: nowMs,
                                            worker: configuration.workerID)
+            var waited = ElapsedSince(until: inferenceStart)
+            var clocks = EncodingClocks()
             for (item, range) in accepted {
                 let pending = batch[item.index]
-                let queuedMs = (inferenceStart - pending.arrival).milliseconds
+                let queuedMs = waited.milliseconds(from: pending.arrival)
                 outputs[item.index] = prediction(for: pending, record: item.record, model: model, scored: scored,
-                                                  rows: range, queuedMs: queuedMs, inferenceMs: inferenceMs)
+                                                  rows: range, queuedMs: queuedMs, inferenceMs: inferenceMs, clocks: &clocks)
                 if item.shadow != nil { shadowed.append(item) }
             }
         }
@@ -112,10 +115,13 @@ struct BatchProcessor: Sendable {
                 continue
             }
             let inferenceMs = (ContinuousClock.now - started).milliseconds
+            var waited = ElapsedSince(until: started)
+            var clocks = EncodingClocks()
             for (item, range) in accepted {
                 let pending = batch[item.index]
                 var record = prediction(for: pending, record: item.record, model: model, scored: scored, rows: range,
-                                        queuedMs: (started - pending.arrival).milliseconds, inferenceMs: inferenceMs)
+                                        queuedMs: waited.milliseconds(from: pending.arrival), inferenceMs: inferenceMs,
+                                        clocks: &clocks)
                 record.topic = configuration.shadowTopic
                 record.partition = nil
                 record.token = OutputRecord.untracked
@@ -201,7 +207,8 @@ struct BatchProcessor: Sendable {
     }
 
     private func prediction(for pending: PendingRecord, record: FeatureRecord, model: ServedModel, scored: ScoreBatch,
-                            rows: Range<Int>, queuedMs: Double, inferenceMs: Double) -> OutputRecord {
+                            rows: Range<Int>, queuedMs: Double, inferenceMs: Double,
+                            clocks: inout EncodingClocks) -> OutputRecord {
         let message = pending.message
         var w = JSONWriter(capacity: 320)
         w.raw("{\"id\":")
@@ -267,8 +274,8 @@ struct BatchProcessor: Sendable {
         w.raw(",\"inference\":")
         w.milliseconds(inferenceMs)
         w.raw(",\"end_to_end\":")
-        let endToEnd = message.timestamp.map { Double(epochMicroseconds() - $0 * 1000) / 1000 }
-            ?? (ContinuousClock.now - pending.arrival).milliseconds
+        let endToEnd = message.timestamp.map { Double(clocks.epochMicros - $0 * 1000) / 1000 }
+            ?? clocks.sinceArrival.milliseconds(from: pending.arrival)
         w.milliseconds(max(0, endToEnd))
         w.raw("},\"worker\":")
         w.string(configuration.workerID)
@@ -278,6 +285,12 @@ struct BatchProcessor: Sendable {
         return OutputRecord(topic: route?.topic ?? configuration.outputTopic, key: message.key, value: w.bytes,
                             headers: echoedHeaders(message), partition: route?.partition, token: pending.token,
                             rows: rows.count, sourceTimestampMs: message.timestamp, arrival: pending.arrival)
+    }
+
+    /// The clocks an encoding pass reads, read once per pass (a batch encodes in microseconds).
+    struct EncodingClocks {
+        let epochMicros = epochMicroseconds()
+        var sinceArrival = ElapsedSince(until: .now)
     }
 
     private func writePrediction(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {

@@ -50,9 +50,13 @@ final class OffsetTracker: Sendable {
     /// Registers consumed records in consumption order; returns each record's token.
     func register(_ records: [(TopicPartition, Int64)]) -> [UInt64] {
         state.withLock { s in
-            records.map { tp, offset in
+            // Consecutive records mostly share a partition: look its slot up once per run.
+            var last: (tp: TopicPartition, slot: Int)?
+            return records.map { tp, offset in
                 let slot: Int
-                if let existing = s.slots[tp] {
+                if let last, last.tp == tp {
+                    slot = last.slot
+                } else if let existing = s.slots[tp] {
                     slot = existing
                 } else {
                     slot = s.partitions.count
@@ -60,6 +64,7 @@ final class OffsetTracker: Sendable {
                     s.partitions.append(tp)
                     s.pending.append(Pending())
                 }
+                last = (tp, slot)
                 s.pending[slot].offsets.append(offset)
                 s.pending[slot].done.append(false)
                 s.pending[slot].extraRows.append(0)
@@ -86,7 +91,7 @@ final class OffsetTracker: Sendable {
     /// Marks acknowledged records; returns the next offsets to store, per partition that advanced.
     func acknowledge(_ tokens: [UInt64]) -> [(TopicPartition, Int64)] {
         state.withLock { s in
-            var advanced: Set<Int> = []
+            var advanced = [Bool](repeating: false, count: s.pending.count)
             for token in tokens {
                 let slot = Int(token >> Self.offsetBits)
                 let offset = Int64(token & ((1 << Self.offsetBits) - 1))
@@ -95,10 +100,10 @@ final class OffsetTracker: Sendable {
                 s.pending[slot].done[i] = true
                 s.acknowledged += 1
                 s.inflightRows -= 1 + Int(s.pending[slot].extraRows[i])
-                advanced.insert(slot)
+                advanced[slot] = true
             }
             var out: [(TopicPartition, Int64)] = []
-            for slot in advanced {
+            for slot in advanced.indices where advanced[slot] {
                 var p = s.pending[slot]
                 s.pending[slot] = Pending()  // avoid copy-on-write while mutating
                 var next: Int64?

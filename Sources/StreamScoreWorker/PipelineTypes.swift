@@ -27,6 +27,22 @@ struct OutputRecord: Sendable {
     static let untracked: UInt64 = (1 << 63) - 1
 }
 
+/// Milliseconds from arrival instants to a fixed instant, remembering the last answer: records of
+/// one consumed chunk share their arrival, so most lookups skip the `Duration` arithmetic.
+struct ElapsedSince {
+    let end: ContinuousClock.Instant
+    private var last: (arrival: ContinuousClock.Instant, ms: Double)?
+
+    init(until end: ContinuousClock.Instant) { self.end = end }
+
+    mutating func milliseconds(from arrival: ContinuousClock.Instant) -> Double {
+        if let last, last.arrival == arrival { return last.ms }
+        let ms = (end - arrival).milliseconds
+        last = (arrival, ms)
+        return ms
+    }
+}
+
 /// Counting semaphore for async tasks: at most `limit` holders at once.
 final class AsyncLimiter: Sendable {
     private let state: Locked<(available: Int, waiters: [CheckedContinuation<Void, Never>])>

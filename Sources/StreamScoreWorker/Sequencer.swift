@@ -68,9 +68,10 @@ final class Sequencer: Sendable {
             // Only a closed producer fails here: these records stay unacknowledged, their offsets
             // are never stored, and they are redelivered.
         }
+        var sinceArrival = ElapsedSince(until: now)
         for o in outputs where o.rows > 0 {
             if let ts = o.sourceTimestampMs { endToEnd.append(nowMicros - ts * 1000) }
-            inWorker.append(Int64((now - o.arrival).milliseconds * 1000))
+            inWorker.append(Int64(sinceArrival.milliseconds(from: o.arrival) * 1000))
         }
         metrics.recordEndToEnd(endToEnd, inWorker: inWorker)
     }
