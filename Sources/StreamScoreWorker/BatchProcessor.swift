@@ -99,7 +99,12 @@ struct BatchProcessor: Sendable {
             }
         }
         if !shadowed.isEmpty { extras += shadowPredictions(shadowed, batch: batch, timings: &timings) }
-        return (outputs.map { $0! } + extras, timings)
+        // Move the outputs out (no copies: each record's buffers change hands once).
+        var all: [OutputRecord] = []
+        all.reserveCapacity(outputs.count + extras.count)
+        for i in outputs.indices { all.append(outputs[i].take()!) }
+        all.append(contentsOf: extras)
+        return (all, timings)
     }
 
     /// Scores records again with their shadow model; the predictions go to the shadow topic

@@ -84,10 +84,15 @@ final class DriftMonitor: Sendable {
         }
         var predicted: [String: Int] = [:]
         if case .int64(let labels) = scored.labels {
+            // Count by class index first: one dictionary update per class, not per row.
+            let classes = plan.classes ?? []
+            var byClass = [Int](repeating: 0, count: classes.count)
+            var unnamed: [Int64: Int] = [:]
             for l in labels {
-                let name = plan.classes.flatMap { l >= 0 && l < $0.count ? $0[Int(l)] : nil } ?? String(l)
-                predicted[name, default: 0] += 1
+                if l >= 0 && l < byClass.count { byClass[Int(l)] += 1 } else { unnamed[l, default: 0] += 1 }
             }
+            for (c, n) in byClass.enumerated() where n > 0 { predicted[classes[c], default: 0] += n }
+            for (l, n) in unnamed { predicted[String(l), default: 0] += n }
         } else if case .string(let labels) = scored.labels {
             for l in labels { predicted[l, default: 0] += 1 }
         }
