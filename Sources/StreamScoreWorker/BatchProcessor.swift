@@ -143,11 +143,17 @@ struct BatchProcessor: Sendable {
         -> [(model: ServedModel, items: [Decoded])] {
         var groups: [(model: ServedModel, items: [Decoded])] = []
         var slot: [ObjectIdentifier: Int] = [:]
+        var last = -1
         for item in items {
             let m = model(item)
-            if let i = slot[ObjectIdentifier(m)] {
+            // Runs of records share a model: only a change of model needs the lookup.
+            if last >= 0 && groups[last].model === m {
+                groups[last].items.append(item)
+            } else if let i = slot[ObjectIdentifier(m)] {
                 groups[i].items.append(item)
+                last = i
             } else {
+                last = groups.count
                 slot[ObjectIdentifier(m)] = groups.count
                 groups.append((m, [item]))
             }

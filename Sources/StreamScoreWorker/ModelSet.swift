@@ -16,7 +16,11 @@ struct ModelSet: Sendable {
     private(set) var policies: [String: RoutingPolicy] = [:]
     let defaultModel: String
     /// Per model, precomputed for the hot path.
-    private var routes: [String: Routes] = [:]
+    private var routes: [String: Routes] = [:] {
+        didSet { defaultRoutes = routes[defaultModel] }
+    }
+    /// The default model's routes: most records name no model, and skip the lookup.
+    private var defaultRoutes: Routes?
 
     private struct Routes: Sendable {
         var serving: ServedModel
@@ -77,7 +81,7 @@ struct ModelSet: Sendable {
     /// bypasses canary and shadow.
     func resolve(name: String?, version: String?, key: [UInt8]?, fallbackKey: Int64) throws(RecordRejection) -> ModelRoute {
         let name = name ?? defaultModel
-        guard let r = routes[name] else {
+        guard let r = name == defaultModel ? defaultRoutes : routes[name] else {
             throw RecordRejection(.unknownModel, "model '\(name)' is not loaded")
         }
         if let version {

@@ -43,6 +43,12 @@ final class Sequencer: Sendable {
         }
     }
 
+    private static func take<T>(_ array: inout [T]) -> [T] {
+        var out: [T] = []
+        swap(&out, &array)
+        return out
+    }
+
     private static func takeReady(_ s: inout State) -> [[OutputRecord]] {
         var out: [[OutputRecord]] = []
         while let outputs = s.completed.removeValue(forKey: s.next) {
@@ -52,18 +58,24 @@ final class Sequencer: Sendable {
         return out
     }
 
-    private func publish(_ outputs: [OutputRecord]) async {
+    private func publish(_ outputs: consuming [OutputRecord]) async {
         var endToEnd: [Int64] = []
         var inWorker: [Int64] = []
         endToEnd.reserveCapacity(outputs.count)
         inWorker.reserveCapacity(outputs.count)
         let nowMicros = epochMicroseconds()
         let now = ContinuousClock.now
+        // Move each record's buffers into its producer record rather than copying them.
+        var outputs = outputs
+        var records: [OutgoingRecord] = []
+        records.reserveCapacity(outputs.count)
+        for i in outputs.indices {
+            records.append(OutgoingRecord(topic: outputs[i].topic, key: outputs[i].key.take(),
+                                          value: Self.take(&outputs[i].value), headers: Self.take(&outputs[i].headers),
+                                          partition: outputs[i].partition, token: outputs[i].token))
+        }
         do {
-            try await producer.enqueue(outputs.map {
-                OutgoingRecord(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers, partition: $0.partition,
-                               token: $0.token)
-            })
+            try await producer.enqueue(records)
         } catch {
             // Only a closed producer fails here: these records stay unacknowledged, their offsets
             // are never stored, and they are redelivered.

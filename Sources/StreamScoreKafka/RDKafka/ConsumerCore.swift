@@ -50,6 +50,8 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private let alive = Locked(true)
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
     private var topicNames: [OpaquePointer: String] = [:]
+    /// The last topic seen (most messages come in runs of one topic); polling thread only.
+    private var lastTopic: (rkt: OpaquePointer, name: String)?
     /// Touched only by the polling thread.
     private var stallDetector: FetchStallDetector
     /// `true` while a thread is waking the fetchers; destroy waits for it.
@@ -469,12 +471,15 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         }
         let topic: String
         if let rkt = m.rkt {
-            if let name = topicNames[rkt] {
+            if let last = lastTopic, last.rkt == rkt {
+                topic = last.name
+            } else if let name = topicNames[rkt] {
                 topic = name
             } else {
                 topic = String(cString: rd_kafka_topic_name(rkt))
                 topicNames[rkt] = topic
             }
+            lastTopic = (rkt, topic)
         } else {
             topic = ""
         }
