@@ -7,13 +7,13 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
-    @inline(__always) public mutating func raw(_ s: StaticString) {
+    @inlinable @inline(__always) public mutating func raw(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
     /// Appends bytes; short runs byte by byte, which for JSON's few-byte tokens is about 2.5×
     /// faster than `append(contentsOf:)` and its generic copy.
-    @inline(__always) mutating func append(_ run: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always) mutating func append(_ run: UnsafeBufferPointer<UInt8>) {
         if run.count <= 24 {
             for b in run { bytes.append(b) }
         } else {
@@ -27,7 +27,7 @@ public struct JSONWriter: Sendable {
         s.withUTF8 { append($0) }
     }
 
-    @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    @inlinable @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
 
     /// A JSON string with escaping.
     public mutating func string(_ s: String) {
