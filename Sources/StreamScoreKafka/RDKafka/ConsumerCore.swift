@@ -395,10 +395,15 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         let handle = self.handle
         let waking = self.waking
         DedicatedThread.start(name: "streamscore-fetch-wake") {
+            // At most 1.5 s in all, so the polling thread's 2 s wait before destroying the handle
+            // always outlasts it, even against an unreachable broker.
+            let deadline = ContinuousClock.now + .milliseconds(1500)
             for tp in partitions {
+                let remaining = Int32((deadline - .now).timeInterval * 1000)
+                guard remaining > 0 else { break }
                 var low: Int64 = 0
                 var high: Int64 = 0
-                _ = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, 500)
+                _ = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, min(500, remaining))
             }
             waking.withLock { $0 = false }
         }
