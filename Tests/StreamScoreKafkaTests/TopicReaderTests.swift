@@ -85,4 +85,40 @@ struct TopicReaderTests {
         #expect(waited >= .seconds(2) && waited < .seconds(15), "waited \(waited)")  // a sanity bound only
         #expect(await reader.close(deadline: .seconds(10)))
     }
+
+    @Test("A reader whose position was deleted by retention continues from the log start")
+    func resumesAfterRetention() async throws {
+        let broker = try EmbeddedBroker(topics: [TopicSpec("ret", partitions: 1)])
+        defer { broker.shutdown() }
+        let producer = try KafkaProducer(configuration: producerConfig(broker))
+        let value = [UInt8](repeating: UInt8(ascii: "x"), count: 300)
+        for i in 0..<200 { try await producer.enqueue(topic: "ret", value: value, token: UInt64(i)) }
+        _ = await producer.flush(timeout: .seconds(10))
+        var config = KafkaConfiguration(bootstrapServers: broker.bootstrapServers)
+        config.properties["queued.min.messages"] = "10"
+        config.properties["queued.max.messages.kbytes"] = "64"
+        var options = ConsumerOptions()
+        options.maxBufferedMessages = 50
+        options.maxBatchMessages = 10
+        options.stallPauseAfter = .milliseconds(200)
+        let reader = try KafkaTopicReader(configuration: config, topic: "ret", start: .beginning, options: options)
+        let first = await reader.nextBatch(maxMessages: 10, timeout: .seconds(10)) ?? []
+        #expect(first.first?.offset == 0)
+        for i in 0..<40_000 { try await producer.enqueue(topic: "ret", value: value, token: UInt64(i)) }
+        _ = await producer.flush(timeout: .seconds(30))
+        var got: [KafkaMessage] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let b = await reader.nextBatch(timeout: .milliseconds(500)) ?? []
+            got += b
+            if let last = got.last, last.offset >= 40_199 { break }
+        }
+        // The mock keeps about 5 MiB per partition: ~40,000 × 300 bytes push the log start past the
+        // reader's position, and it continues from the new log start (auto.offset.reset=earliest).
+        #expect(got.last?.offset == 40_199)
+        #expect(got.count < 40_000, "deleted records were skipped, not waited for")
+        #expect(zip(got, got.dropFirst()).allSatisfy { $1.offset > $0.offset })
+        await producer.close()
+        await reader.close()
+    }
 }
