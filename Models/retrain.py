@@ -620,32 +620,30 @@ class Joined:
     stats: dict = field(default_factory=dict)
 
 
-def join_records(feats: TopicRead, labels: TopicRead, cur: Current, allows_nan: bool) -> Joined:
-    index = {f: i for i, f in enumerate(cur.features)}
-    skipped_f: Counter = Counter()
+def latest_by_id(messages, parse) -> tuple:
+    """Maps each record id to its last parsed payload; `parse(value)` returns (id, payload) or
+    raises Malformed. Returns the map, how many records replaced an earlier one, and the skipped
+    records counted by reason."""
+    skipped: Counter = Counter()
     by_id: dict = {}
-    dup_f = 0
-    for m in feats.messages:
+    replaced = 0
+    for m in messages:
         try:
-            rid, rows, _ = parse_feature_record(m.value, cur.features, index)
+            rid, payload = parse(m.value)
         except Malformed as e:
-            skipped_f[str(e)] += 1
+            skipped[str(e)] += 1
             continue
         if rid in by_id:
-            dup_f += 1
-        by_id[rid] = rows
-    skipped_l: Counter = Counter()
-    lab: dict = {}
-    dup_l = 0
-    for m in labels.messages:
-        try:
-            rid, ys = parse_label_record(m.value, cur)
-        except Malformed as e:
-            skipped_l[str(e)] += 1
-            continue
-        if rid in lab:
-            dup_l += 1
-        lab[rid] = ys
+            replaced += 1
+        by_id[rid] = payload
+    return by_id, replaced, skipped
+
+
+def join_records(feats: TopicRead, labels: TopicRead, cur: Current, allows_nan: bool) -> Joined:
+    index = {f: i for i, f in enumerate(cur.features)}
+    by_id, dup_f, skipped_f = latest_by_id(
+        feats.messages, lambda v: parse_feature_record(v, cur.features, index)[:2])
+    lab, dup_l, skipped_l = latest_by_id(labels.messages, lambda v: parse_label_record(v, cur))
     X_rows, y_rows = [], []
     unlabelled = mismatch = nan_rows = 0
     # Rows in id order (then row order): the same records give the same split and model,

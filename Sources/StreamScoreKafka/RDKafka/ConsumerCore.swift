@@ -54,7 +54,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private var lastTopic: (rkt: OpaquePointer, name: String)?
     /// Touched only by the polling thread.
     private var stallDetector: FetchStallDetector
-    /// `true` while a thread is waking the fetchers; destroy waits for it.
+    /// `true` while a thread is waking the fetchers (one wake at a time).
     private let waking = Locked(false)
     private let wakeups = Locked(0)
 
@@ -257,20 +257,29 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     func highWatermarks(_ partitions: [TopicPartition], timeout: Duration) async -> [TopicPartition: Int64] {
         let handle = self.handle
         let alive = self.alive
-        let ms = Int32(timeout.timeInterval * 1000)
         return await DedicatedThread.run(name: "streamscore-watermarks") {
-            var out: [TopicPartition: Int64] = [:]
-            for tp in partitions {
-                var low: Int64 = -1
-                var high: Int64 = -1
-                let err = alive.withLock { a in
-                    a ? rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, ms)
-                      : RD_KAFKA_RESP_ERR__DESTROY
-                }
-                if err.rawValue == 0 && high >= 0 { out[tp] = high }
-            }
-            return out
+            Self.queryHighWatermarks(handle, alive, partitions, within: timeout)
         }
+    }
+
+    /// Queries the partitions' high watermarks one at a time (blocking; dedicated threads only),
+    /// all within `within`. Each query holds `alive`, so the handle cannot be destroyed under it.
+    private static func queryHighWatermarks(_ handle: RDKafkaHandle, _ alive: Locked<Bool>, _ partitions: [TopicPartition],
+                                            within: Duration) -> [TopicPartition: Int64] {
+        let deadline = ContinuousClock.now + within
+        var out: [TopicPartition: Int64] = [:]
+        for tp in partitions {
+            let remaining = Int32((deadline - .now).timeInterval * 1000)
+            guard remaining > 0 else { break }
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let err = alive.withLock { a in
+                a ? rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, remaining)
+                  : RD_KAFKA_RESP_ERR__DESTROY
+            }
+            if err.rawValue == 0 && high >= 0 { out[tp] = high }
+        }
+        return out
     }
 
     func setPaused(_ partitions: [TopicPartition], paused: Bool) {
@@ -375,8 +384,6 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         let err = rd_kafka_consumer_close(rk)
         if err.rawValue != 0 { logger.warning("consumer close: \(KafkaErrorCode(rawValue: err.rawValue).description)") }
         shared.withLock { $0.closed = true }
-        let wakeDeadline = ContinuousClock.now + .seconds(2)
-        while waking.withLock({ $0 }) && ContinuousClock.now < wakeDeadline { usleep(1000) }
         alive.withLock { a in
             a = false
             rd_kafka_queue_destroy(consumerQueue.pointer)
@@ -393,18 +400,10 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         wakeups.withLock { $0 += 1 }
         logger.debug("consumer queue drained after filling up: waking the fetchers of \(partitions.count) partition(s)")
         let handle = self.handle
+        let alive = self.alive
         let waking = self.waking
         DedicatedThread.start(name: "streamscore-fetch-wake") {
-            // At most 1.5 s in all, so the polling thread's 2 s wait before destroying the handle
-            // always outlasts it, even against an unreachable broker.
-            let deadline = ContinuousClock.now + .milliseconds(1500)
-            for tp in partitions {
-                let remaining = Int32((deadline - .now).timeInterval * 1000)
-                guard remaining > 0 else { break }
-                var low: Int64 = 0
-                var high: Int64 = 0
-                _ = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, min(500, remaining))
-            }
+            _ = Self.queryHighWatermarks(handle, alive, partitions, within: .milliseconds(1500))
             waking.withLock { $0 = false }
         }
     }
