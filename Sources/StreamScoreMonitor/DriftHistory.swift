@@ -21,9 +21,7 @@ struct DriftHistory: Sendable {
     mutating func add(_ record: DriftRecord, limits: MetricsHistory.Limits) {
         if record.windowEndMs >= latest.windowEndMs { latest = record }
         let second = record.windowEndMs.floorDivided(by: 1000)
-        let worst = record.psi.sorted { $0.value > $1.value }.prefix(limits.maxFeatures)
-        let point = DriftPoint(second: second, psi: Dictionary(uniqueKeysWithValues: worst.map { ($0.key, $0.value) }),
-                               predictionPSI: record.predictionPSI)
+        let point = DriftPoint(second: second, psi: record.psi.largest(limits.maxFeatures), predictionPSI: record.predictionPSI)
         // Workers' windows arrive interleaved: merge into the same second, or insert in order.
         var index = points.endIndex
         while index > points.startIndex && points[index - 1].second > second { index -= 1 }

@@ -21,9 +21,7 @@ struct WorkerSample: Sendable {
         rows = max(0, record.rows)
         batches = max(0, record.batches)
         errors = max(0, record.errors)
-        errorsByCode = record.errorsByCode.count <= maxErrorCodes
-            ? record.errorsByCode
-            : Dictionary(uniqueKeysWithValues: record.errorsByCode.sorted { $0.value > $1.value }.prefix(maxErrorCodes).map { ($0.key, $0.value) })
+        errorsByCode = record.errorsByCode.largest(maxErrorCodes)
         endToEndMs = record.endToEndMs
         consumerLag = record.consumerLag
         inflightRows = record.inflightRows
