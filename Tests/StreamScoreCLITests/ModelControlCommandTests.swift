@@ -27,6 +27,20 @@ struct ModelControlCommandTests {
         }
         defer { for w in workers { _ = w.stop() } }
         for w in workers { #expect(try w.readLine(timeout: .seconds(30)).contains("models=iris:2")) }
+        // Workers report to the metrics topic only after replaying the control topic; a command
+        // that arrives during the replay is applied silently, without a control event.
+        func statusObject() throws -> [String: Any]? {
+            let out = try run(exe, ["model", "status", "--brokers", bootstrap, "--json", "--max-age-s", "5"])
+            guard out.status == 0, let data = out.output.data(using: .utf8) else { return nil }
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        }
+        let startDeadline = ContinuousClock.now + .seconds(30)
+        var reporting = 0
+        while reporting < 2, ContinuousClock.now < startDeadline {
+            Thread.sleep(forTimeInterval: 0.3)
+            reporting = (try statusObject()?["workers"] as? [String: Any])?.count ?? 0
+        }
+        #expect(reporting == 2, "both workers report before the commands are sent")
 
         let pin = try run(exe, ["model", "pin", "iris", "1", "--brokers", bootstrap])
         #expect(pin.status == 0)
@@ -39,9 +53,7 @@ struct ModelControlCommandTests {
         var agreed = false
         while !agreed, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.5)
-            let out = try run(exe, ["model", "status", "--brokers", bootstrap, "--json", "--max-age-s", "5"])
-            guard out.status == 0, let data = out.output.data(using: .utf8),
-                  let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            guard let object = try statusObject() else { continue }
             status = object
             let perWorker = (object["workers"] as? [String: [String: [String: Any]]]) ?? [:]
             // A worker's metrics window can carry the new routing before its control events (produced
