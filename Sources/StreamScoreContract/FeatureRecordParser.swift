@@ -28,6 +28,35 @@ public struct FeatureRecordParser: Sendable {
         var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)
         return try cursor.parseRecord()
     }
+
+    /// The most common shape, `{"id": ..., "features": [numbers and nulls]}` with no other key,
+    /// parsed straight into `numbers` (`null` as NaN) without building a ``FeatureRecord``.
+    ///
+    /// Returns `nil`, with `numbers` unchanged, for anything else: other shapes or keys, strings,
+    /// numbers beyond `Float`'s range, invalid JSON. ``parse(_:)`` then gives the record or the
+    /// precise rejection, so the fast path never decides a dead letter.
+    public func parseNumericFeatures(_ bytes: [UInt8], into numbers: inout [Float]) -> NumericFeatures? {
+        let start = numbers.count
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)
+            return (try? cursor.parseNumericRecord(into: &numbers)) ?? nil
+        }
+        if parsed == nil, numbers.count > start { numbers.removeSubrange(start...) }
+        return parsed
+    }
+}
+
+/// What ``FeatureRecordParser/parseNumericFeatures(_:into:)`` read besides the values.
+public struct NumericFeatures: Sendable, Equatable {
+    /// The record id, when present (numbers are kept in their JSON spelling).
+    public var id: String?
+    /// The number of values appended.
+    public var count: Int
+
+    public init(id: String?, count: Int) {
+        self.id = id
+        self.count = count
+    }
 }
 
 private struct Cursor {
@@ -93,6 +122,75 @@ private struct Cursor {
             throw RecordRejection(.invalidRecord, "a record needs \"features\" (array or object) or \"data\" (array of rows)")
         }
         return FeatureRecord(id: id, rows: rows, isMultiRow: isMultiRow)
+    }
+
+    /// `{"id": ..., "features": [numbers and nulls]}`, or `nil` at the first sign of another
+    /// shape (the caller then parses the record fully). Throws on invalid JSON.
+    mutating func parseNumericRecord(into numbers: inout [Float]) throws(RecordRejection) -> NumericFeatures? {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var id: String?
+        var sawID = false
+        var count: Int?
+        while true {
+            skipWhitespace()
+            if !sawID && skipKey("\"id\"") {
+                sawID = true
+                id = try parseID()
+            } else if count == nil && skipKey("\"features\"") {
+                guard peek() == UInt8(ascii: "[") else { return nil }
+                index += 1
+                var n = 0
+                skipWhitespace()
+                if peek() == UInt8(ascii: "]") {
+                    index += 1
+                } else {
+                    while true {
+                        skipWhitespace()
+                        if peek() == UInt8(ascii: "n") {
+                            try expectLiteral("null")
+                            numbers.append(.nan)
+                        } else {
+                            guard peek() != UInt8(ascii: "-") || index + 1 >= buffer.count
+                                    || buffer[index + 1] != UInt8(ascii: "I") else { return nil }
+                            let value = Float(try parseNumber())
+                            guard value.isFinite else { return nil }
+                            numbers.append(value)
+                        }
+                        n += 1
+                        skipWhitespace()
+                        let c = try next()
+                        if c == UInt8(ascii: "]") { break }
+                        guard c == UInt8(ascii: ",") else { return nil }
+                    }
+                }
+                count = n
+            } else {
+                return nil
+            }
+            skipWhitespace()
+            let c = try next()
+            if c == UInt8(ascii: "}") { break }
+            guard c == UInt8(ascii: ",") else { return nil }
+        }
+        try expectEnd()
+        guard let count else { return nil }
+        return NumericFeatures(id: id, count: count)
+    }
+
+    /// Skips `key` (a quoted object key) and the colon after it, if that is what comes next.
+    mutating func skipKey(_ key: StaticString) -> Bool {
+        let count = key.utf8CodeUnitCount
+        guard index + count <= buffer.count else { return false }
+        let p = key.utf8Start
+        for i in 0..<count where buffer[index + i] != p[i] { return false }
+        var j = index + count
+        while j < buffer.count, buffer[j] == 0x20 || buffer[j] == 0x0A || buffer[j] == 0x0D || buffer[j] == 0x09 { j += 1 }
+        guard j < buffer.count, buffer[j] == UInt8(ascii: ":") else { return false }
+        index = j + 1
+        skipWhitespace()
+        return true
     }
 
     mutating func parseID() throws(RecordRejection) -> String? {

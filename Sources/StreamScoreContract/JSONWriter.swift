@@ -7,6 +7,17 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes JSON at the end of `bytes`, which is moved into the writer and back (no copy).
+    public static func write(appendingTo bytes: inout [UInt8], _ body: (inout JSONWriter) throws -> Void) rethrows {
+        var writer = JSONWriter(capacity: 0)
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        try body(&writer)
+    }
+
+    /// Appends already-encoded JSON.
+    @inlinable public mutating func raw(_ encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
+
     @inlinable @inline(__always) public mutating func raw(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

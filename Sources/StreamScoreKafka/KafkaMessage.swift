@@ -48,26 +48,3 @@ public struct DeliveryReport: Sendable {
 
     public var succeeded: Bool { error == nil }
 }
-
-/// A record to produce with ``KafkaProducer/enqueue(_:)``.
-public struct OutgoingRecord: Sendable {
-    public var topic: String
-    public var key: [UInt8]?
-    public var value: [UInt8]
-    public var headers: [KafkaHeader]
-    /// `nil` lets the partitioner choose (by key).
-    public var partition: Int32?
-    /// The caller's token, below 2⁶³, carried by the delivery report.
-    public var token: UInt64
-
-    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil,
-                token: UInt64) {
-        precondition(token < 1 << 63, "tokens must be below 2^63")
-        self.topic = topic
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.partition = partition
-        self.token = token
-    }
-}

@@ -47,14 +47,15 @@ public final class KafkaProducer: Sendable {
                                token: token)
     }
 
-    /// Hands many records to librdkafka at once (one lock and one topic lookup per run of records),
-    /// waiting while the local queue is full. Reports reach the delivery handler with each token.
-    public func enqueue(_ records: [OutgoingRecord]) async throws(KafkaError) {
+    /// Hands a batch of records to librdkafka at once (one lock, and one topic lookup per run of
+    /// records), waiting while the local queue is full. Reports reach the delivery handler with
+    /// each record's token.
+    public func enqueue(_ batch: ProduceBatch) async throws(KafkaError) {
         var start = 0
-        while start < records.count {
-            let (next, err) = core.tryProduce(records, from: start)
+        while start < batch.count {
+            let (next, err) = core.tryProduce(batch, from: start)
             start = next
-            if start == records.count { return }
+            if start == batch.count { return }
             if err != .queueFull { throw KafkaError.broker(code: err, message: err.description) }
             await core.waitForRoom()
         }
@@ -193,40 +194,46 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
         return KafkaErrorCode(rawValue: err.rawValue)
     }
 
-    /// Produces `records[start...]` until done or the first failure; returns where it stopped.
-    func tryProduce(_ records: [OutgoingRecord], from start: Int) -> (next: Int, error: KafkaErrorCode) {
-        var handles: [String: OpaquePointer] = [:]
-        for r in records[start...] where handles[r.topic] == nil {
-            guard let rkt = topicHandle(r.topic) else {
+    /// Produces `batch`'s records from `start` until done or the first failure; returns where it stopped.
+    func tryProduce(_ batch: ProduceBatch, from start: Int) -> (next: Int, error: KafkaErrorCode) {
+        var last: (name: String, rkt: OpaquePointer)?
+        var handles: [(name: String, rkt: OpaquePointer)] = []
+        for e in batch.entries[start...] where last?.name != e.topic {
+            if let known = handles.first(where: { $0.name == e.topic }) { last = known; continue }
+            guard let rkt = topicHandle(e.topic) else {
                 return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue))
             }
-            handles[r.topic] = rkt
+            last = (e.topic, rkt)
+            handles.append((e.topic, rkt))
         }
         let rk = handle.pointer
         return state.withLock { s -> (Int, KafkaErrorCode) in
             if s.stopping { return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__DESTROY.rawValue)) }
-            var i = start
-            while i < records.count {
-                let r = records[i]
-                let hdrs = Self.makeHeaders(r.headers)
-                let opaque = UnsafeMutableRawPointer(bitPattern: UInt(r.token))
-                let err: rd_kafka_resp_err_t = r.value.withUnsafeBytes { v in
-                    if let key = r.key {
-                        return key.withUnsafeBytes { k in
-                            streamscore_rdk_produce(rk, handles[r.topic]!, r.partition ?? RD_KAFKA_PARTITION_UA,
-                                                    k.baseAddress, k.count, v.baseAddress, v.count, hdrs, opaque)
+            return batch.bytes.withUnsafeBytes { bytes -> (Int, KafkaErrorCode) in
+                batch.entries.withUnsafeBufferPointer { entries -> (Int, KafkaErrorCode) in
+                    var rkt = handles[0].rkt
+                    var topic = handles[0].name
+                    for i in start..<entries.count {
+                        if entries[i].topic != topic {
+                            topic = entries[i].topic
+                            rkt = handles.first(where: { $0.name == topic })!.rkt
+                        }
+                        let hdrs = Self.makeHeaders(entries[i].headers)
+                        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(entries[i].token))
+                        let key = entries[i].key
+                        let value = entries[i].value
+                        let err = streamscore_rdk_produce(rk, rkt, entries[i].partition ?? RD_KAFKA_PARTITION_UA,
+                                                          key.map { r in bytes.baseAddress.map { $0 + r.lowerBound } ?? emptyKey },
+                                                          key?.count ?? 0, bytes.baseAddress.map { $0 + value.lowerBound },
+                                                          value.count, hdrs, opaque)
+                        if err.rawValue != 0 {
+                            if let hdrs { rd_kafka_headers_destroy(hdrs) }
+                            return (i, KafkaErrorCode(rawValue: err.rawValue))
                         }
                     }
-                    return streamscore_rdk_produce(rk, handles[r.topic]!, r.partition ?? RD_KAFKA_PARTITION_UA, nil, 0,
-                                                   v.baseAddress, v.count, hdrs, opaque)
+                    return (entries.count, .noError)
                 }
-                if err.rawValue != 0 {
-                    if let hdrs { rd_kafka_headers_destroy(hdrs) }
-                    return (i, KafkaErrorCode(rawValue: err.rawValue))
-                }
-                i += 1
             }
-            return (i, .noError)
         }
     }
 
@@ -368,6 +375,9 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
         return flushed && destroyed
     }
 }
+
+/// Where an empty, non-null key points when a batch's buffer has no bytes at all.
+nonisolated(unsafe) private let emptyKey = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
 
 /// The object librdkafka's opaque points at. It is retained for the handle's lifetime.
 final class WeakBox: @unchecked Sendable, RDKafkaLogSink {

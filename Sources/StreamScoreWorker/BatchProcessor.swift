@@ -2,14 +2,32 @@ import StreamScoreContract
 import StreamScoreKafka
 import StreamScoreModel
 
-/// Scores one batch: decodes every record, groups rows by model, runs each model once, and
-/// encodes one output per record (a prediction, or a dead letter with its reason). A bad record
-/// never affects the others.
+/// Scores one batch: decodes every record straight into its model's input matrix, runs each
+/// model once, and encodes one output per record (a prediction, or a dead letter with its
+/// reason) into one shared buffer. A bad record never affects the others.
 struct BatchProcessor: Sendable {
     let configuration: WorkerConfiguration
     let registry: ModelRegistry
     let drift: DriftMonitor
     let parser = FeatureRecordParser()
+    /// `,"source":{"topic":"<input topic>","partition":`, which nearly every prediction carries.
+    let encodedInputSource: [UInt8]
+    /// `},"worker":"<worker id>"}`, how every prediction ends.
+    let encodedEnd: [UInt8]
+
+    init(configuration: WorkerConfiguration, registry: ModelRegistry, drift: DriftMonitor) {
+        self.configuration = configuration
+        self.registry = registry
+        self.drift = drift
+        var source = JSONWriter(capacity: 64)
+        Self.writeSourceStart(&source, topic: configuration.inputTopic)
+        encodedInputSource = source.bytes
+        var end = JSONWriter(capacity: 64)
+        end.raw("},\"worker\":")
+        end.string(configuration.workerID)
+        end.byte(UInt8(ascii: "}"))
+        encodedEnd = end.bytes
+    }
 
     /// Per-batch timings for metrics.
     struct Timings: Sendable {
@@ -25,59 +43,55 @@ struct BatchProcessor: Sendable {
         var drift: [DriftRecord] = []
     }
 
-    private struct Decoded {
-        var index: Int
-        var record: FeatureRecord
-        var model: ServedModel
-        var shadow: ServedModel?
+    /// Records routed to one model, assembled into its input matrix as they are decoded.
+    struct ModelGroup {
+        let model: ServedModel
+        var assembler: FeatureAssembler
+        var items: [Item] = []
     }
 
-    func process(_ batch: [PendingRecord]) -> (outputs: [OutputRecord], timings: Timings) {
-        var outputs = [OutputRecord?](repeating: nil, count: batch.count)
-        var extras: [OutputRecord] = []
+    /// A decoded record and its rows in its group's matrix.
+    struct Item {
+        var index: Int
+        var id: String?
+        var isMultiRow: Bool
+        var rows: Range<Int>
+        /// The shadow model and the parsed record, for records that are also shadow-scored.
+        var shadow: (model: ServedModel, record: FeatureRecord)? = nil
+    }
+
+    func process(_ batch: PendingBatch) -> (outputs: BatchOutputs, timings: Timings) {
+        var builder = OutputBuilder(inputs: batch.count)
         var timings = Timings()
         let started = ContinuousClock.now
         let nowMs = epochMilliseconds()
         // One snapshot for the whole batch: a model swap never changes a batch in flight.
         let models = registry.current
-        var decodedItems: [Decoded] = []
-        decodedItems.reserveCapacity(batch.count)
-        var shadowed: [Decoded] = []
-
+        var groups: [ModelGroup] = []
         var queued = ElapsedSince(until: started)
-        for (i, pending) in batch.enumerated() {
+        timings.queueMicros.reserveCapacity(batch.count)
+        for i in 0..<batch.count {
+            timings.queueMicros.append(Int64(queued.milliseconds(from: batch.arrivals[i]) * 1000))
             do {
-                let decoded = try decode(pending.message, models: models, nowMs: nowMs)
-                decodedItems.append(Decoded(index: i, record: decoded.record, model: decoded.route.model,
-                                            shadow: decoded.route.shadow))
+                try decode(batch.messages[i], index: i, models: models, nowMs: nowMs, into: &groups)
             } catch {
-                let (dead, reply) = deadLetter(pending, error)
-                outputs[i] = dead
-                if let reply { extras.append(reply) }
+                appendDeadLetter(batch, i, error, into: &builder)
                 timings.dead.append(error.code)
             }
-            timings.queueMicros.append(Int64(queued.milliseconds(from: pending.arrival) * 1000))
         }
 
-        for (model, group) in Self.grouped(decodedItems, by: \.model) {
-            let (assembler, accepted) = Self.assemble(group, for: model) { item, error in
-                let (dead, reply) = deadLetter(batch[item.index], error)
-                outputs[item.index] = dead
-                if let reply { extras.append(reply) }
-                timings.dead.append(error.code)
-            }
-            guard !accepted.isEmpty else { continue }
+        var shadowed: [Item] = []
+        for group in groups where !group.items.isEmpty {
+            let model = group.model
             let inferenceStart = ContinuousClock.now
+            let features = group.assembler.batch()
             let scored: ScoreBatch
-            let features = assembler.batch()
             do {
                 scored = try model.model.score(features)
             } catch {
-                for (item, _) in accepted {
-                    let rejection = RecordRejection(.inferenceFailed, "\(error)")
-                    let (dead, reply) = deadLetter(batch[item.index], rejection)
-                    outputs[item.index] = dead
-                    if let reply { extras.append(reply) }
+                let rejection = RecordRejection(.inferenceFailed, "\(error)")
+                for item in group.items {
+                    appendDeadLetter(batch, item.index, rejection, into: &builder)
                     timings.dead.append(.inferenceFailed)
                 }
                 continue
@@ -85,105 +99,68 @@ struct BatchProcessor: Sendable {
             let inferenceMs = (ContinuousClock.now - inferenceStart).milliseconds
             timings.inferenceMicros.append(Int64(inferenceMs * 1000))
             timings.rows += scored.rowCount
-            timings.scoredByModel[model.name, default: 0] += accepted.count
+            timings.scoredByModel[model.name, default: 0] += group.items.count
             timings.drift += drift.observe(model: model, batch: features, scored: scored, nowMs: nowMs,
                                            worker: configuration.workerID)
             var waited = ElapsedSince(until: inferenceStart)
             var clocks = EncodingClocks()
-            for (item, range) in accepted {
-                let pending = batch[item.index]
-                let queuedMs = waited.milliseconds(from: pending.arrival)
-                outputs[item.index] = prediction(for: pending, record: item.record, model: model, scored: scored,
-                                                  rows: range, queuedMs: queuedMs, inferenceMs: inferenceMs, clocks: &clocks)
+            for item in group.items {
+                let queuedMs = waited.milliseconds(from: batch.arrivals[item.index])
+                appendPrediction(batch, item, model: model, scored: scored, queuedMs: queuedMs, inferenceMs: inferenceMs,
+                                 clocks: &clocks, shadow: false, into: &builder)
                 if item.shadow != nil { shadowed.append(item) }
             }
         }
-        if !shadowed.isEmpty { extras += shadowPredictions(shadowed, batch: batch, timings: &timings) }
-        // Move the outputs out (no copies: each record's buffers change hands once).
-        var all: [OutputRecord] = []
-        all.reserveCapacity(outputs.count + extras.count)
-        for i in outputs.indices { all.append(outputs[i].take()!) }
-        all.append(contentsOf: extras)
-        return (all, timings)
+        if !shadowed.isEmpty { appendShadowPredictions(shadowed, batch: batch, timings: &timings, into: &builder) }
+        return (builder.finish(), timings)
     }
 
     /// Scores records again with their shadow model; the predictions go to the shadow topic
     /// (best effort: untracked, and a record the shadow model cannot score is only counted).
-    private func shadowPredictions(_ items: [Decoded], batch: [PendingRecord], timings: inout Timings) -> [OutputRecord] {
-        var out: [OutputRecord] = []
-        for (model, group) in Self.grouped(items, by: { $0.shadow! }) {
-            let (assembler, accepted) = Self.assemble(group, for: model) { _, _ in timings.shadowFailures += 1 }
-            guard !accepted.isEmpty else { continue }
+    private func appendShadowPredictions(_ items: [Item], batch: PendingBatch, timings: inout Timings,
+                                         into builder: inout OutputBuilder) {
+        var groups: [ModelGroup] = []
+        for item in items {
+            guard let (model, record) = item.shadow else { continue }
+            let g = Self.groupIndex(for: model, in: &groups, capacity: items.count)
+            do {
+                let rows = try groups[g].assembler.append(record.rows)
+                groups[g].items.append(Item(index: item.index, id: item.id, isMultiRow: item.isMultiRow, rows: rows))
+            } catch {
+                timings.shadowFailures += 1
+            }
+        }
+        for group in groups where !group.items.isEmpty {
             let started = ContinuousClock.now
-            guard let scored = try? model.model.score(assembler.batch()) else {
-                timings.shadowFailures += accepted.count
+            guard let scored = try? group.model.model.score(group.assembler.batch()) else {
+                timings.shadowFailures += group.items.count
                 continue
             }
             let inferenceMs = (ContinuousClock.now - started).milliseconds
             var waited = ElapsedSince(until: started)
             var clocks = EncodingClocks()
-            for (item, range) in accepted {
-                let pending = batch[item.index]
-                var record = prediction(for: pending, record: item.record, model: model, scored: scored, rows: range,
-                                        queuedMs: waited.milliseconds(from: pending.arrival), inferenceMs: inferenceMs,
-                                        clocks: &clocks)
-                record.topic = configuration.shadowTopic
-                record.partition = nil
-                record.token = OutputRecord.untracked
-                record.rows = 0
-                out.append(record)
+            for item in group.items {
+                appendPrediction(batch, item, model: group.model, scored: scored,
+                                 queuedMs: waited.milliseconds(from: batch.arrivals[item.index]), inferenceMs: inferenceMs,
+                                 clocks: &clocks, shadow: true, into: &builder)
             }
-            timings.shadowByModel["\(model.name)/\(model.version)", default: 0] += accepted.count
+            timings.shadowByModel["\(group.model.name)/\(group.model.version)", default: 0] += group.items.count
         }
-        return out
     }
 
-    /// Items grouped by the model `model(item)` picks, groups in order of first appearance.
-    private static func grouped(_ items: [Decoded], by model: (Decoded) -> ServedModel)
-        -> [(model: ServedModel, items: [Decoded])] {
-        var groups: [(model: ServedModel, items: [Decoded])] = []
-        var slot: [ObjectIdentifier: Int] = [:]
-        var last = -1
-        for item in items {
-            let m = model(item)
-            // Runs of records share a model: only a change of model needs the lookup.
-            if last >= 0 && groups[last].model === m {
-                groups[last].items.append(item)
-            } else if let i = slot[ObjectIdentifier(m)] {
-                groups[i].items.append(item)
-                last = i
-            } else {
-                last = groups.count
-                slot[ObjectIdentifier(m)] = groups.count
-                groups.append((m, [item]))
-            }
-        }
-        return groups
-    }
-
-    /// Assembles the rows of `items` for `model`; an item whose rows do not fit is passed to
-    /// `rejected` and left out. Returns the assembler and the accepted items with their rows.
-    private static func assemble(_ items: [Decoded], for model: ServedModel,
-                                 rejected: (Decoded, RecordRejection) -> Void)
-        -> (FeatureAssembler, [(Decoded, range: Range<Int>)]) {
-        var assembler = FeatureAssembler(schema: model, capacityRows: items.count)
-        var accepted: [(Decoded, range: Range<Int>)] = []
-        for item in items {
-            let first = assembler.rowCount
-            do {
-                try assembler.append(item.record.rows)
-                accepted.append((item, first..<assembler.rowCount))
-            } catch {
-                rejected(item, error)
-            }
-        }
-        return (assembler, accepted)
+    /// The index of `model`'s group, added if new (a batch has few groups, most often one).
+    private static func groupIndex(for model: ServedModel, in groups: inout [ModelGroup], capacity: Int) -> Int {
+        if let last = groups.indices.last, groups[last].model === model { return last }
+        if let found = groups.firstIndex(where: { $0.model === model }) { return found }
+        groups.append(ModelGroup(model: model, assembler: FeatureAssembler(schema: model, capacityRows: capacity)))
+        return groups.count - 1
     }
 
     // MARK: Decoding
 
-    private func decode(_ message: KafkaMessage, models: ModelSet, nowMs: Int64) throws(RecordRejection)
-        -> (record: FeatureRecord, route: ModelRoute) {
+    /// Checks a record, routes it, and appends its rows to its model's group.
+    private func decode(_ message: KafkaMessage, index: Int, models: ModelSet, nowMs: Int64,
+                        into groups: inout [ModelGroup]) throws(RecordRejection) {
         if message.value.isEmpty { throw RecordRejection(.empty, "the record value is empty") }
         if message.value.count > configuration.maxRecordBytes {
             throw RecordRejection(.tooLarge, "the record is \(message.value.count) bytes; the limit is \(configuration.maxRecordBytes)")
@@ -197,167 +174,16 @@ struct BatchProcessor: Sendable {
         let route = try models.resolve(name: message.headers.string(named: HeaderName.model),
                                        version: message.headers.string(named: HeaderName.modelVersion),
                                        key: message.key, fallbackKey: message.offset ^ (Int64(message.partition) << 48))
+        let g = Self.groupIndex(for: route.model, in: &groups, capacity: configuration.maxBatchRows)
+        // The common all-numbers shape skips the generic parse; anything else, or anything the
+        // model would reject, takes the full path below, which gives the exact reason.
+        if route.shadow == nil, let fast = groups[g].assembler.appendNumeric(message.value, parser: parser) {
+            groups[g].items.append(Item(index: index, id: fast.id, isMultiRow: false, rows: fast.rows))
+            return
+        }
         let record = try parser.parse(message.value)
-        return (record, route)
-    }
-
-    // MARK: Encoding
-
-    private func replyRoute(_ message: KafkaMessage) -> (topic: String, partition: Int32?)? {
-        guard let replyTo = message.headers.string(named: HeaderName.replyTo), !replyTo.isEmpty else { return nil }
-        let partition = message.headers.string(named: HeaderName.replyPartition).flatMap { Int32($0) }
-        return (replyTo, partition)
-    }
-
-    private func echoedHeaders(_ message: KafkaMessage) -> [KafkaHeader] {
-        var headers: [KafkaHeader] = []
-        for name in [HeaderName.correlationID, HeaderName.traceparent] {
-            if let v = message.headers.value(named: name) { headers.append(KafkaHeader(name: name, value: v)) }
-        }
-        return headers
-    }
-
-    private func prediction(for pending: PendingRecord, record: FeatureRecord, model: ServedModel, scored: ScoreBatch,
-                            rows: Range<Int>, queuedMs: Double, inferenceMs: Double,
-                            clocks: inout EncodingClocks) -> OutputRecord {
-        let message = pending.message
-        var w = JSONWriter(capacity: 320)
-        w.raw("{\"id\":")
-        if let id = record.id { w.string(id) }
-        else if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) }
-        else { w.raw("null") }
-        w.raw(",\"model\":")
-        w.string(model.name)
-        w.raw(",\"model_version\":")
-        w.string(model.version)
-        let scoreKey: StaticString = model.isClassifier ? "probabilities" : "scores"
-        if record.isMultiRow {
-            w.raw(",\"result\":[")
-            for (n, r) in rows.enumerated() {
-                if n > 0 { w.byte(UInt8(ascii: ",")) }
-                writePrediction(&w, scored, row: r)
-            }
-            w.byte(UInt8(ascii: "]"))
-            if model.classes != nil, case .int64(let labels) = scored.labels {
-                w.raw(",\"labels\":[")
-                for (n, r) in rows.enumerated() {
-                    if n > 0 { w.byte(UInt8(ascii: ",")) }
-                    if let l = model.label(for: labels[r]) { w.string(l) } else { w.raw("null") }
-                }
-                w.byte(UInt8(ascii: "]"))
-            }
-            if scored.scoreWidth > 0 && (scored.labels != .none || scored.scoreWidth > 1) {
-                w.raw(",\"")
-                w.raw(scoreKey)
-                w.raw("\":[")
-                for (n, r) in rows.enumerated() {
-                    if n > 0 { w.byte(UInt8(ascii: ",")) }
-                    writeScores(&w, scored, row: r)
-                }
-                w.byte(UInt8(ascii: "]"))
-            }
-        } else {
-            let r = rows.lowerBound
-            w.raw(",\"prediction\":")
-            writePrediction(&w, scored, row: r)
-            if case .int64(let labels) = scored.labels, let l = model.label(for: labels[r]) {
-                w.raw(",\"label\":")
-                w.string(l)
-            } else if case .string(let labels) = scored.labels {
-                w.raw(",\"label\":")
-                w.string(labels[r])
-            }
-            if scored.scoreWidth > 0 && (scored.labels != .none || scored.scoreWidth > 1) {
-                w.raw(",\"")
-                w.raw(scoreKey)
-                w.raw("\":")
-                writeScores(&w, scored, row: r)
-            }
-        }
-        w.raw(",\"source\":{\"topic\":")
-        w.string(message.topic)
-        w.raw(",\"partition\":")
-        w.int(Int64(message.partition))
-        w.raw(",\"offset\":")
-        w.int(message.offset)
-        w.raw("},\"timings_ms\":{\"queued\":")
-        w.milliseconds(queuedMs)
-        w.raw(",\"inference\":")
-        w.milliseconds(inferenceMs)
-        w.raw(",\"end_to_end\":")
-        let endToEnd = message.timestamp.map { Double(clocks.epochMicros - $0 * 1000) / 1000 }
-            ?? clocks.sinceArrival.milliseconds(from: pending.arrival)
-        w.milliseconds(max(0, endToEnd))
-        w.raw("},\"worker\":")
-        w.string(configuration.workerID)
-        w.byte(UInt8(ascii: "}"))
-
-        let route = replyRoute(message)
-        return OutputRecord(topic: route?.topic ?? configuration.outputTopic, key: message.key, value: w.bytes,
-                            headers: echoedHeaders(message), partition: route?.partition, token: pending.token,
-                            rows: rows.count, sourceTimestampMs: message.timestamp, arrival: pending.arrival)
-    }
-
-    /// The clocks an encoding pass reads, read once per pass (a batch encodes in microseconds).
-    struct EncodingClocks {
-        let epochMicros = epochMicroseconds()
-        var sinceArrival = ElapsedSince(until: .now)
-    }
-
-    private func writePrediction(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
-        switch scored.labels {
-        case .int64(let labels): w.int(labels[row])
-        case .string(let labels): w.string(labels[row])
-        case .none:
-            if scored.scoreWidth >= 1 { w.float(scored.scores[row * scored.scoreWidth]) } else { w.raw("null") }
-        }
-    }
-
-    private func writeScores(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
-        w.byte(UInt8(ascii: "["))
-        let base = row * scored.scoreWidth
-        for c in 0..<scored.scoreWidth {
-            if c > 0 { w.byte(UInt8(ascii: ",")) }
-            w.float(scored.scores[base + c])
-        }
-        w.byte(UInt8(ascii: "]"))
-    }
-
-    /// The DLQ record (input bytes unchanged, reason in headers) and, when the record asked for a
-    /// reply, an error reply for the gateway.
-    func deadLetter(_ pending: PendingRecord, _ rejection: RecordRejection) -> (OutputRecord, OutputRecord?) {
-        let message = pending.message
-        var headers = message.headers.filter { ![HeaderName.error, HeaderName.errorDetail].contains($0.name) }
-        headers += [
-            KafkaHeader(HeaderName.error, rejection.code.rawValue),
-            KafkaHeader(HeaderName.errorDetail, rejection.detail),
-            KafkaHeader(HeaderName.sourceTopic, message.topic),
-            KafkaHeader(HeaderName.sourcePartition, String(message.partition)),
-            KafkaHeader(HeaderName.sourceOffset, String(message.offset)),
-        ]
-        let dead = OutputRecord(topic: configuration.dlqTopic, key: message.key, value: message.value, headers: headers,
-                                partition: nil, token: pending.token, rows: 0, sourceTimestampMs: message.timestamp,
-                                arrival: pending.arrival)
-        guard let route = replyRoute(message) else { return (dead, nil) }
-        var w = JSONWriter(capacity: 200)
-        w.raw("{\"id\":")
-        if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) } else { w.raw("null") }
-        w.raw(",\"error\":")
-        w.string(rejection.code.rawValue)
-        w.raw(",\"error_detail\":")
-        w.string(rejection.detail)
-        w.raw(",\"source\":{\"topic\":")
-        w.string(message.topic)
-        w.raw(",\"partition\":")
-        w.int(Int64(message.partition))
-        w.raw(",\"offset\":")
-        w.int(message.offset)
-        w.raw("},\"worker\":")
-        w.string(configuration.workerID)
-        w.byte(UInt8(ascii: "}"))
-        let reply = OutputRecord(topic: route.topic, key: message.key, value: w.bytes, headers: echoedHeaders(message),
-                                 partition: route.partition, token: OutputRecord.untracked, rows: 0,
-                                 sourceTimestampMs: nil, arrival: pending.arrival)
-        return (dead, reply)
+        let rows = try groups[g].assembler.append(record.rows)
+        groups[g].items.append(Item(index: index, id: record.id, isMultiRow: record.isMultiRow, rows: rows,
+                                    shadow: route.shadow.map { ($0, record) }))
     }
 }

@@ -14,8 +14,24 @@ struct FeatureAssembler {
         for column in schema.stringColumns { strings[column] = [] }
     }
 
-    /// Validates every row of a record and appends them all, or none.
-    mutating func append(_ rows: [FeatureRow]) throws(RecordRejection) {
+    /// Parses a record of the common all-numbers shape straight into the matrix, for a model
+    /// with only numeric features. Returns its id and row, or `nil` (appending nothing) when the
+    /// record needs the full parser: another shape, or a value or count the model would reject.
+    mutating func appendNumeric(_ value: [UInt8], parser: FeatureRecordParser) -> (id: String?, rows: Range<Int>)? {
+        guard schema.stringColumns.isEmpty else { return nil }
+        let start = numbers.count
+        guard let parsed = parser.parseNumericFeatures(value, into: &numbers) else { return nil }
+        guard parsed.count == schema.featureCount else {
+            numbers.removeSubrange(start...)
+            return nil
+        }
+        rowCount += 1
+        return (parsed.id, rowCount - 1..<rowCount)
+    }
+
+    /// Validates every row of a record and appends them all, or none; returns their rows.
+    @discardableResult
+    mutating func append(_ rows: [FeatureRow]) throws(RecordRejection) -> Range<Int> {
         let startNumbers = numbers.count
         let startStrings = strings.mapValues(\.count)
         do {
@@ -28,6 +44,7 @@ struct FeatureAssembler {
             throw error
         }
         rowCount += rows.count
+        return rowCount - rows.count..<rowCount
     }
 
     private mutating func append(_ row: FeatureRow, rowLabel: String) throws(RecordRejection) {

@@ -1,29 +1,54 @@
 import StreamScoreKafka
 
-/// A consumed record waiting to be scored.
-struct PendingRecord: Sendable {
-    var message: KafkaMessage
-    var token: UInt64
-    /// When the worker took it from the consumer.
-    var arrival: ContinuousClock.Instant
+/// Consumed records waiting to be scored, in consumption order, with their tracker tokens and
+/// when the worker took them from the consumer.
+struct PendingBatch: Sendable {
+    private(set) var messages: [KafkaMessage] = []
+    private(set) var tokens: [UInt64] = []
+    private(set) var arrivals: [ContinuousClock.Instant] = []
+
+    var count: Int { messages.count }
+    var isEmpty: Bool { messages.isEmpty }
+
+    /// Adds records taken from the consumer at `arrival` (moved in whole when the batch is empty).
+    mutating func append(_ taken: consuming [KafkaMessage], tokens newTokens: [UInt64], arrival: ContinuousClock.Instant) {
+        if messages.isEmpty { messages = taken } else { messages.append(contentsOf: taken) }
+        if tokens.isEmpty { tokens = newTokens } else { tokens.append(contentsOf: newTokens) }
+        arrivals.append(contentsOf: repeatElement(arrival, count: newTokens.count))
+    }
 }
 
-/// One record produced by the pipeline: a prediction, a dead letter, or an error reply.
-struct OutputRecord: Sendable {
-    var topic: String
-    var key: [UInt8]?
-    var value: [UInt8]
-    var headers: [KafkaHeader]
-    var partition: Int32?
-    /// The tracker token; `untracked` for best-effort extras (error replies).
-    var token: UInt64
-    /// Rows scored for the input record (0 for dead letters and error replies).
-    var rows: Int
-    /// The input record's Kafka timestamp, for end-to-end latency.
-    var sourceTimestampMs: Int64?
-    /// When the worker took the input record from the consumer.
-    var arrival: ContinuousClock.Instant
+/// A scored batch's output: the records to produce (predictions, dead letters, error replies
+/// and shadow predictions) and, for each, what the worker tracks about it.
+struct BatchOutputs: Sendable {
+    /// What the worker tracks about one produced record.
+    struct Tracking: Sendable {
+        /// Rows scored for the input record (0 for dead letters, error replies and shadows).
+        var rows: Int
+        /// The input record's Kafka timestamp, for end-to-end latency.
+        var sourceTimestampMs: Int64?
+        /// When the worker took the input record from the consumer.
+        var arrival: ContinuousClock.Instant
+    }
 
+    var records: ProduceBatch
+    /// One entry per record, in the same order.
+    var tracking: [Tracking]
+
+    init(capacity: Int) {
+        records = ProduceBatch(records: capacity, bytes: capacity * 320)
+        tracking = []
+        tracking.reserveCapacity(capacity)
+    }
+
+    /// Tokens whose record stands for more than one row, with their row counts.
+    var multiRow: [(token: UInt64, rows: Int)] {
+        zip(records.entries, tracking).compactMap { entry, t in
+            t.rows > 1 && entry.token != BatchOutputs.untracked ? (entry.token, t.rows) : nil
+        }
+    }
+
+    /// The token of records no offset waits for (error replies, shadow predictions, metrics).
     static let untracked: UInt64 = (1 << 63) - 1
 }
 

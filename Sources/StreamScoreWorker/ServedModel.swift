@@ -15,6 +15,10 @@ final class ServedModel: Sendable {
     let isClassifier: Bool
     /// How drift monitoring bins this model's features; `nil` without a baseline in the card.
     let driftPlan: DriftMonitor.Plan?
+    /// `,"model":"<name>","model_version":"<version>"`, as every prediction carries it.
+    let encodedIdentity: [UInt8]
+    /// Each class label as a JSON string.
+    let encodedClasses: [[UInt8]]?
 
     init(_ model: LoadedModel) {
         self.model = model
@@ -26,6 +30,17 @@ final class ServedModel: Sendable {
         stringColumns = model.stringFeatureColumns
         classes = model.card.classes
         driftPlan = DriftMonitor.plan(for: model.card, stringColumns: model.stringFeatureColumns)
+        var identity = JSONWriter(capacity: 64)
+        identity.raw(",\"model\":")
+        identity.string(name)
+        identity.raw(",\"model_version\":")
+        identity.string(version)
+        encodedIdentity = identity.bytes
+        encodedClasses = classes?.map { label in
+            var w = JSONWriter(capacity: label.utf8.count + 2)
+            w.string(label)
+            return w.bytes
+        }
         isClassifier = (model.card.task ?? (model.card.classes == nil ? "regression" : "classification")) == "classification"
     }
 
@@ -33,5 +48,11 @@ final class ServedModel: Sendable {
     func label(for value: Int64) -> String? {
         guard let classes, value >= 0, value < classes.count else { return nil }
         return classes[Int(value)]
+    }
+
+    /// The label for a predicted class as a JSON string.
+    func encodedLabel(for value: Int64) -> [UInt8]? {
+        guard let encodedClasses, value >= 0, value < encodedClasses.count else { return nil }
+        return encodedClasses[Int(value)]
     }
 }

@@ -104,7 +104,7 @@ public final class Worker: Service, Sendable {
         producer = try KafkaProducer(configuration: producerConfig, logger: logger) { reports in
             var acked: [UInt64] = []
             acked.reserveCapacity(reports.count)
-            for r in reports where r.token != OutputRecord.untracked {
+            for r in reports where r.token != BatchOutputs.untracked {
                 if let error = r.error {
                     failure.withLock { if $0 == nil { $0 = error } }
                     log.error("delivery failed after librdkafka's retries: \(error); stopping without storing its offset")
@@ -242,7 +242,7 @@ public final class Worker: Service, Sendable {
     }
 
     private func intakeLoop() async throws {
-        var pending: [PendingRecord] = []
+        var pending = PendingBatch()
         var firstArrival = ContinuousClock.now
         let maxRows = max(1, configuration.maxBatchRows)
         while !shouldStop {
@@ -258,14 +258,12 @@ public final class Worker: Service, Sendable {
                 if pending.isEmpty { firstArrival = now }
                 state.withLock { s in if s.firstConsume == nil { s.firstConsume = now } }
                 let tokens = tracker.register(messages.map { ($0.topicPartition, $0.offset) })
-                for (m, token) in zip(messages, tokens) {
-                    pending.append(PendingRecord(message: m, token: token, arrival: now))
-                }
+                pending.append(messages, tokens: tokens, arrival: now)
             }
             if !pending.isEmpty
                 && (pending.count >= maxRows || ContinuousClock.now - firstArrival >= configuration.maxBatchDelay) {
                 await dispatch(pending)
-                pending = []
+                pending = PendingBatch()
             }
         }
         if !pending.isEmpty { await dispatch(pending) }
@@ -290,7 +288,7 @@ public final class Worker: Service, Sendable {
         state.withLock { $0.paused = false }
     }
 
-    private func dispatch(_ batch: [PendingRecord]) async {
+    private func dispatch(_ batch: PendingBatch) async {
         await lanes.acquire()
         let seq = state.withLock { s -> Int in
             defer { s.dispatched += 1 }
@@ -303,7 +301,7 @@ public final class Worker: Service, Sendable {
             metrics.recordBatch(timings, records: batch.count)
             if !timings.drift.isEmpty { publish(timings.drift) }
             lanes.release()
-            tracker.noteRows(outputs.filter { $0.rows > 1 && $0.token != OutputRecord.untracked }.map { ($0.token, $0.rows) })
+            tracker.noteRows(outputs.multiRow)
             await sequencer.submit(seq: seq, outputs: outputs)
             logger.trace("submitted: batch \(seq)")
             let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
@@ -403,7 +401,7 @@ public final class Worker: Service, Sendable {
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(record) else { return }
         try? await producer.enqueue(topic: configuration.metricsTopic, key: Array(configuration.workerID.utf8),
-                                    value: Array(data), token: OutputRecord.untracked)
+                                    value: Array(data), token: BatchOutputs.untracked)
     }
 
     // MARK: Metrics

@@ -26,6 +26,40 @@ struct FeatureRecordParserTests {
         #expect(data.rows[1] == .named([NamedFeature(name: "x", value: .number(6.7))]))
     }
 
+    func fastPath(_ s: String) -> (parsed: NumericFeatures?, numbers: [Float]) {
+        var numbers: [Float] = [42]
+        let parsed = parser.parseNumericFeatures(Array(s.utf8), into: &numbers)
+        return (parsed, numbers)
+    }
+
+    @Test("The numeric fast path reads the common shape like the full parser")
+    func numericFastPathAccepts() throws {
+        let text = #" { "id" : "evt-1" , "features" : [5.1, -3.5e0, null, 0, 4.898946e-08] } "#
+        let (parsed, numbers) = fastPath(text)
+        #expect(parsed == NumericFeatures(id: "evt-1", count: 5))
+        guard case .positional(let values) = try parse(text).rows[0] else { Issue.record("not positional"); return }
+        #expect(numbers.count == 6 && numbers[0] == 42, "appends after what was there")
+        for (value, number) in zip(values, numbers.dropFirst()) {
+            if case .number(let d) = value { #expect(number == Float(d)) } else { #expect(number.isNaN) }
+        }
+        #expect(fastPath(#"{"features":[1,2],"id":12.50}"#).parsed == NumericFeatures(id: "12.50", count: 2))
+        #expect(fastPath(#"{"id":null,"features":[1]}"#).parsed == NumericFeatures(id: nil, count: 1))
+        #expect(fastPath(#"{"features":[]}"#).parsed == NumericFeatures(id: nil, count: 0))
+    }
+
+    @Test("The numeric fast path declines every other shape, leaving the values untouched", arguments: [
+        #"{"id":"a","features":{"x":1}}"#, #"{"id":"a","data":[[1,2]]}"#, #"{"id":"a","features":[1],"extra":true}"#,
+        #"{"features":[1,"two"]}"#, #"{"features":[true]}"#, #"{"features":[1,-Infinity]}"#, #"{"features":[NaN]}"#,
+        #"{"features":[1e39]}"#, #"{"features":[1,]}"#, #"{"features":[1]} x"#, #"{"id":"a","id":"b","features":[1]}"#,
+        #"{"features":[1],"features":[2]}"#, #"{"id":"a"}"#, "[1,2]", #"{"\u0069d":"a","features":[1]}"#,
+        #"{"features":[[1]]}"#, #"{"features":[1"#, "", #"{"id":{"x":1},"features":[1]}"#,
+    ])
+    func numericFastPathDeclines(_ text: String) {
+        let (parsed, numbers) = fastPath(text)
+        #expect(parsed == nil)
+        #expect(numbers == [42])
+    }
+
     @Test("Numbers parse exactly like strtod", arguments: [
         "0", "-0.5", "3.14159", "1e-7", "2.5E+3", "123456789012345678901234", "0.1", "6.02214076e23", "1e-310",
         "5.1", "4.898946e-08", "-12.75",

@@ -55,6 +55,40 @@ struct ProduceConsumeTests {
         await producer.close()
     }
 
+    @Test("A produce batch delivers each record's key, value, headers, topic and partition, in its order")
+    func produceBatch() async throws {
+        let broker = try EmbeddedBroker(topics: [TopicSpec("pa", partitions: 3), TopicSpec("pb", partitions: 1)])
+        defer { broker.shutdown() }
+        let tokens = Reports()
+        let producer = try KafkaProducer(configuration: producerConfig(broker)) { batch in tokens.add(batch) }
+        var batch = ProduceBatch(records: 8, bytes: 64)
+        batch.append(topic: "pa", key: Array("k0".utf8), value: Array("zero".utf8), partition: 2, token: 0)
+        batch.append(topic: "pb", key: nil, value: Array("one".utf8), headers: [KafkaHeader("h", "v")], token: 1)
+        batch.append(topic: "pa", key: [], partition: 2, token: 2) { $0 += Array("two".utf8) }
+        batch.append(topic: "pa", key: Array("k3".utf8), value: [UInt8](), partition: 2, token: 3)
+        #expect(batch.value(of: batch.entries[2]) == ArraySlice("two".utf8))
+        batch.reorder([1, 0, 2, 3])
+        #expect(batch.entries.map(\.token) == [1, 0, 2, 3])
+        try await producer.enqueue(batch)
+        #expect(await producer.flush(timeout: .seconds(20)))
+        #expect(Set(tokens.all.map(\.token)) == [0, 1, 2, 3])
+        #expect(tokens.all.allSatisfy { $0.succeeded })
+        await producer.close()
+
+        let a = try KafkaConsumer(configuration: consumerConfig(broker, group: uniqueName("g")), topics: ["pa"])
+        let fromA = try await collect(a, count: 3)
+        await a.close()
+        #expect(fromA.map(\.partition) == [2, 2, 2])
+        #expect(fromA.map { String(decoding: $0.value, as: UTF8.self) } == ["zero", "two", ""], "in batch order")
+        #expect(fromA.map(\.key) == [Array("k0".utf8), [], Array("k3".utf8)], "an empty key is not a missing key")
+        let b = try KafkaConsumer(configuration: consumerConfig(broker, group: uniqueName("g")), topics: ["pb"])
+        let fromB = try await collect(b, count: 1)
+        await b.close()
+        #expect(fromB.first?.key == nil)
+        #expect(fromB.first?.value == Array("one".utf8))
+        #expect(fromB.first?.headers == [KafkaHeader("h", "v")])
+    }
+
     @Test("Waits instead of failing when the local queue is full")
     func backpressureWhenQueueFull() async throws {
         let broker = try EmbeddedBroker(topics: [TopicSpec("bp", partitions: 1)])

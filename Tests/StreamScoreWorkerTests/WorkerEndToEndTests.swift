@@ -66,6 +66,48 @@ struct WorkerEndToEndTests {
         #expect(seenOffsets.count == 20_000, "source offsets cover every input")
     }
 
+    @Test("One partition's predictions leave in input order across models, shapes and dead letters")
+    func inputOrderAcrossGroups() async throws {
+        let broker = try makeLifecycleBroker()
+        defer { broker.shutdown() }
+        let store = try TemporaryModelStore()
+        defer { store.cleanUp() }
+        try store.addVersion("2")
+        // One key: every record lands in one input partition and one output partition. The
+        // batches mix two model versions (two groups), three shapes (fast and full decoding) and
+        // dead letters, so outputs are made out of input order and must be put back in it.
+        var records: [(key: String, value: String, headers: [KafkaHeader])] = []
+        var expected: [(id: String, version: String)] = []
+        for i in 0..<300 {
+            let id = "o\(i)"
+            let value: String
+            switch i % 5 {
+            case 0: value = #"{"id":"\#(id)","features":{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}}"#
+            case 1: value = #"{"id":"\#(id)","data":[[6.7,3.0,5.2,2.3],[5.1,3.5,1.4,0.2]]}"#
+            case 2: value = #"{"id":"\#(id)","features":[1,2,3]}"#  // dead letter: wrong feature count
+            default: value = #"{"id":"\#(id)","features":[5.9,3.0,4.2,1.5]}"#
+            }
+            let version = i % 3 == 0 ? "2" : "1"
+            records.append(("same-key", value, [KafkaHeader(HeaderName.modelVersion, version)]))
+            if i % 5 != 2 { expected.append((id, version)) }
+        }
+        try await produce(broker, records)
+        var config = lifecycleConfig(broker, store: store)
+        config.maxBatchRows = 64
+        let worker = try RunningWorker(config)
+        let predictions = try await readAll(broker, topic: "predictions", count: expected.count)
+        let dead = try await readAll(broker, topic: "features.dlq", count: 60)
+        try await worker.stop()
+
+        let decoded = try predictions.map(decodePrediction)
+        #expect(decoded.map { $0.id ?? "" } == expected.map(\.id), "predictions in input order")
+        #expect(decoded.map { $0.modelVersion ?? "" } == expected.map(\.version), "each scored by the version it asked for")
+        let offsets = decoded.compactMap { $0.source?.offset }
+        #expect(offsets == offsets.sorted() && Set(offsets).count == offsets.count, "source offsets strictly increase")
+        #expect(dead.count == 60)
+        #expect(dead.allSatisfy { $0.headers.string(named: HeaderName.error) == DeadLetterCode.wrongFeatureCount.rawValue })
+    }
+
     @Test("Bad records go to the DLQ with the right code; every good one is predicted; the worker keeps going")
     func deadLetters() async throws {
         let broker = try makeBroker()

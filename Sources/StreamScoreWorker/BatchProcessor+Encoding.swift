@@ -1,0 +1,187 @@
+import StreamScoreContract
+import StreamScoreKafka
+import StreamScoreModel
+
+/// Encoding a batch's outputs: predictions, dead letters and error replies, in the formats of
+/// DESIGN.md, written straight into the batch's shared output buffer.
+extension BatchProcessor {
+    /// The clocks an encoding pass reads, read once per pass (a batch encodes in microseconds).
+    struct EncodingClocks {
+        let epochMicros = epochMicroseconds()
+        var sinceArrival = ElapsedSince(until: .now)
+    }
+
+    /// Appends the prediction for `item`: to the reply topic when the input asked for one, else
+    /// to the output topic; with `shadow`, an untracked one to the shadow topic.
+    func appendPrediction(_ batch: PendingBatch, _ item: Item, model: ServedModel, scored: ScoreBatch,
+                          queuedMs: Double, inferenceMs: Double, clocks: inout EncodingClocks, shadow: Bool,
+                          into builder: inout OutputBuilder) {
+        let message = batch.messages[item.index]
+        let arrival = batch.arrivals[item.index]
+        let route = shadow ? nil : replyRoute(message)
+        let tracking = BatchOutputs.Tracking(rows: shadow ? 0 : item.rows.count, sourceTimestampMs: message.timestamp,
+                                             arrival: arrival)
+        let endToEnd = message.timestamp.map { Double(clocks.epochMicros - $0 * 1000) / 1000 }
+            ?? clocks.sinceArrival.milliseconds(from: arrival)
+        builder.add(forInput: shadow ? nil : item.index, tracking: tracking) { records in
+            records.append(topic: shadow ? configuration.shadowTopic : route?.topic ?? configuration.outputTopic,
+                           key: message.key, headers: echoedHeaders(message), partition: route?.partition,
+                           token: shadow ? BatchOutputs.untracked : batch.tokens[item.index]) { bytes in
+                JSONWriter.write(appendingTo: &bytes) { w in
+                    writePrediction(&w, message: message, item: item, model: model, scored: scored, queuedMs: queuedMs,
+                                    inferenceMs: inferenceMs, endToEndMs: max(0, endToEnd))
+                }
+            }
+        }
+    }
+
+    private func writePrediction(_ w: inout JSONWriter, message: KafkaMessage, item: Item, model: ServedModel,
+                                 scored: ScoreBatch, queuedMs: Double, inferenceMs: Double, endToEndMs: Double) {
+        w.raw("{\"id\":")
+        if let id = item.id { w.string(id) }
+        else if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) }
+        else { w.raw("null") }
+        w.raw(model.encodedIdentity)
+        let scoreKey: StaticString = model.isClassifier ? "probabilities" : "scores"
+        let hasScores = scored.scoreWidth > 0 && (scored.labels != .none || scored.scoreWidth > 1)
+        if item.isMultiRow {
+            w.raw(",\"result\":[")
+            for (n, r) in item.rows.enumerated() {
+                if n > 0 { w.byte(UInt8(ascii: ",")) }
+                writePredictedValue(&w, scored, row: r)
+            }
+            w.byte(UInt8(ascii: "]"))
+            if model.classes != nil, case .int64(let labels) = scored.labels {
+                w.raw(",\"labels\":[")
+                for (n, r) in item.rows.enumerated() {
+                    if n > 0 { w.byte(UInt8(ascii: ",")) }
+                    if let label = model.encodedLabel(for: labels[r]) { w.raw(label) } else { w.raw("null") }
+                }
+                w.byte(UInt8(ascii: "]"))
+            }
+            if hasScores {
+                w.raw(",\"")
+                w.raw(scoreKey)
+                w.raw("\":[")
+                for (n, r) in item.rows.enumerated() {
+                    if n > 0 { w.byte(UInt8(ascii: ",")) }
+                    writeScores(&w, scored, row: r)
+                }
+                w.byte(UInt8(ascii: "]"))
+            }
+        } else {
+            let r = item.rows.lowerBound
+            w.raw(",\"prediction\":")
+            writePredictedValue(&w, scored, row: r)
+            if case .int64(let labels) = scored.labels, let label = model.encodedLabel(for: labels[r]) {
+                w.raw(",\"label\":")
+                w.raw(label)
+            } else if case .string(let labels) = scored.labels {
+                w.raw(",\"label\":")
+                w.string(labels[r])
+            }
+            if hasScores {
+                w.raw(",\"")
+                w.raw(scoreKey)
+                w.raw("\":")
+                writeScores(&w, scored, row: r)
+            }
+        }
+        if message.topic == configuration.inputTopic { w.raw(encodedInputSource) }
+        else { Self.writeSourceStart(&w, topic: message.topic) }
+        w.int(Int64(message.partition))
+        w.raw(",\"offset\":")
+        w.int(message.offset)
+        w.raw("},\"timings_ms\":{\"queued\":")
+        w.milliseconds(queuedMs)
+        w.raw(",\"inference\":")
+        w.milliseconds(inferenceMs)
+        w.raw(",\"end_to_end\":")
+        w.milliseconds(endToEndMs)
+        w.raw(encodedEnd)
+    }
+
+    /// `,"source":{"topic":"<topic>","partition":`
+    static func writeSourceStart(_ w: inout JSONWriter, topic: String) {
+        w.raw(",\"source\":{\"topic\":")
+        w.string(topic)
+        w.raw(",\"partition\":")
+    }
+
+    private func writePredictedValue(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
+        switch scored.labels {
+        case .int64(let labels): w.int(labels[row])
+        case .string(let labels): w.string(labels[row])
+        case .none:
+            if scored.scoreWidth >= 1 { w.float(scored.scores[row * scored.scoreWidth]) } else { w.raw("null") }
+        }
+    }
+
+    private func writeScores(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
+        w.byte(UInt8(ascii: "["))
+        let base = row * scored.scoreWidth
+        for c in 0..<scored.scoreWidth {
+            if c > 0 { w.byte(UInt8(ascii: ",")) }
+            w.float(scored.scores[base + c])
+        }
+        w.byte(UInt8(ascii: "]"))
+    }
+
+    // MARK: Dead letters
+
+    /// Appends the DLQ record for input `index` (its bytes unchanged, the reason in headers) and,
+    /// when the record asked for a reply, an error reply for the gateway.
+    func appendDeadLetter(_ batch: PendingBatch, _ index: Int, _ rejection: RecordRejection,
+                          into builder: inout OutputBuilder) {
+        let message = batch.messages[index]
+        var headers = message.headers.filter { ![HeaderName.error, HeaderName.errorDetail].contains($0.name) }
+        headers += [
+            KafkaHeader(HeaderName.error, rejection.code.rawValue),
+            KafkaHeader(HeaderName.errorDetail, rejection.detail),
+            KafkaHeader(HeaderName.sourceTopic, message.topic),
+            KafkaHeader(HeaderName.sourcePartition, String(message.partition)),
+            KafkaHeader(HeaderName.sourceOffset, String(message.offset)),
+        ]
+        let arrival = batch.arrivals[index]
+        builder.add(forInput: index, tracking: .init(rows: 0, sourceTimestampMs: message.timestamp, arrival: arrival)) {
+            $0.append(topic: configuration.dlqTopic, key: message.key, value: message.value, headers: headers,
+                      token: batch.tokens[index])
+        }
+        guard let route = replyRoute(message) else { return }
+        builder.add(forInput: nil, tracking: .init(rows: 0, sourceTimestampMs: nil, arrival: arrival)) { records in
+            records.append(topic: route.topic, key: message.key, headers: echoedHeaders(message),
+                           partition: route.partition, token: BatchOutputs.untracked) { bytes in
+                JSONWriter.write(appendingTo: &bytes) { w in
+                    w.raw("{\"id\":")
+                    if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) } else { w.raw("null") }
+                    w.raw(",\"error\":")
+                    w.string(rejection.code.rawValue)
+                    w.raw(",\"error_detail\":")
+                    w.string(rejection.detail)
+                    Self.writeSourceStart(&w, topic: message.topic)
+                    w.int(Int64(message.partition))
+                    w.raw(",\"offset\":")
+                    w.int(message.offset)
+                    w.raw(encodedEnd)
+                }
+            }
+        }
+    }
+
+    // MARK: Headers
+
+    private func replyRoute(_ message: KafkaMessage) -> (topic: String, partition: Int32?)? {
+        guard let replyTo = message.headers.string(named: HeaderName.replyTo), !replyTo.isEmpty else { return nil }
+        let partition = message.headers.string(named: HeaderName.replyPartition).flatMap { Int32($0) }
+        return (replyTo, partition)
+    }
+
+    private func echoedHeaders(_ message: KafkaMessage) -> [KafkaHeader] {
+        if message.headers.isEmpty { return [] }
+        var headers: [KafkaHeader] = []
+        for name in [HeaderName.correlationID, HeaderName.traceparent] {
+            if let v = message.headers.value(named: name) { headers.append(KafkaHeader(name: name, value: v)) }
+        }
+        return headers
+    }
+}
