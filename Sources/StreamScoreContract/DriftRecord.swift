@@ -73,7 +73,7 @@ public enum MetricsTopicRecord: Sendable, Equatable {
     private struct Kind: Decodable { var kind: String }
 
     /// Decodes a metrics-topic value; `nil` for an unknown kind or malformed JSON.
-    public static func decode(_ bytes: [UInt8]) -> MetricsTopicRecord? {
+    public static func decode(_ bytes: some Sequence<UInt8>) -> MetricsTopicRecord? {
         let decoder = JSONDecoder()
         let data = Data(bytes)
         guard let kind = try? decoder.decode(Kind.self, from: data) else { return nil }

@@ -16,6 +16,14 @@ public struct FeatureRecordParser: Sendable {
     public init() {}
 
     /// Parses one record value.
+    public func parse(_ bytes: ArraySlice<UInt8>) throws(RecordRejection) -> FeatureRecord {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(RecordRejection) -> FeatureRecord in
+            var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)
+            return try cursor.parseRecord()
+        }
+    }
+
+    /// Parses one record value.
     public func parse(_ bytes: [UInt8]) throws(RecordRejection) -> FeatureRecord {
         try bytes.withUnsafeBufferPointer { (buffer) throws(RecordRejection) -> FeatureRecord in
             var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)
@@ -36,6 +44,11 @@ public struct FeatureRecordParser: Sendable {
     /// numbers beyond `Float`'s range, invalid JSON. ``parse(_:)`` then gives the record or the
     /// precise rejection, so the fast path never decides a dead letter.
     public func parseNumericFeatures(_ bytes: [UInt8], into numbers: inout [Float]) -> NumericFeatures? {
+        parseNumericFeatures(bytes[...], into: &numbers)
+    }
+
+    /// ``parseNumericFeatures(_:into:)`` on a slice.
+    public func parseNumericFeatures(_ bytes: ArraySlice<UInt8>, into numbers: inout [Float]) -> NumericFeatures? {
         let start = numbers.count
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)

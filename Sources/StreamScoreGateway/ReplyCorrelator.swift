@@ -381,7 +381,7 @@ final class ReplyCorrelator: Service, Sendable {
             metrics.foreignReplies.increment()
             return
         }
-        if !complete(parsed.sequence, with: .reply(message.value)) {
+        if !complete(parsed.sequence, with: .reply(Array(message.value))) {
             metrics.lateReplies.increment()
         }
     }

@@ -12,18 +12,21 @@ public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A record read by a consumer.
+///
+/// The key and value are slices: the records of one poll share a single buffer, which costs one
+/// allocation per poll instead of two per record.
 public struct KafkaMessage: Sendable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
     /// Record timestamp in milliseconds since the epoch, when the broker or producer set one.
     public var timestamp: Int64?
-    public var key: [UInt8]?
-    public var value: [UInt8]
+    public var key: ArraySlice<UInt8>?
+    public var value: ArraySlice<UInt8>
     public var headers: [KafkaHeader]
 
-    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64?, key: [UInt8]?,
-                value: [UInt8], headers: [KafkaHeader]) {
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64?, key: ArraySlice<UInt8>?,
+                value: ArraySlice<UInt8>, headers: [KafkaHeader]) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

@@ -37,7 +37,7 @@ public struct ProduceBatch: Sendable {
 
     /// Appends a record whose value `writeValue` appends to the shared buffer (its bytes are the
     /// value; it must only append).
-    public mutating func append(topic: String, key: [UInt8]?, headers: [KafkaHeader] = [],
+    public mutating func append(topic: String, key: ArraySlice<UInt8>?, headers: [KafkaHeader] = [],
                                 partition: Int32? = nil, token: UInt64,
                                 writeValue: (inout [UInt8]) throws -> Void) rethrows {
         precondition(token < 1 << 63, "tokens must be below 2^63")
@@ -54,7 +54,7 @@ public struct ProduceBatch: Sendable {
     }
 
     /// Appends a record with the given value bytes.
-    public mutating func append(topic: String, key: [UInt8]?, value: some Collection<UInt8>,
+    public mutating func append(topic: String, key: ArraySlice<UInt8>?, value: some Collection<UInt8>,
                                 headers: [KafkaHeader] = [], partition: Int32? = nil, token: UInt64) {
         append(topic: topic, key: key, headers: headers, partition: partition, token: token) {
             $0.append(contentsOf: value)

@@ -17,7 +17,7 @@ struct FeatureAssembler {
     /// Parses a record of the common all-numbers shape straight into the matrix, for a model
     /// with only numeric features. Returns its id and row, or `nil` (appending nothing) when the
     /// record needs the full parser: another shape, or a value or count the model would reject.
-    mutating func appendNumeric(_ value: [UInt8], parser: FeatureRecordParser) -> (id: String?, rows: Range<Int>)? {
+    mutating func appendNumeric(_ value: ArraySlice<UInt8>, parser: FeatureRecordParser) -> (id: String?, rows: Range<Int>)? {
         guard schema.stringColumns.isEmpty else { return nil }
         let start = numbers.count
         guard let parsed = parser.parseNumericFeatures(value, into: &numbers) else { return nil }

@@ -61,7 +61,7 @@ struct RoutingPolicy: Sendable, Equatable {
 /// same key always lands on the same version (for a given percentage).
 enum CanaryBucket {
     /// A bucket in 0..<10_000.
-    static func bucket(key: [UInt8]?, fallback: Int64) -> Int {
+    static func bucket(key: ArraySlice<UInt8>?, fallback: Int64) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) {
             hash ^= UInt64(byte)

@@ -115,7 +115,7 @@ struct ModelLifecycleTests {
         #expect((405...595).contains(canaryKeys), "\(canaryKeys) of 5000 keys went to the canary")
         // The canary rule is the documented hash: recompute it.
         let expected = versionsByKey.keys.filter {
-            CanaryBucket.isCanary(bucket: CanaryBucket.bucket(key: Array($0.utf8), fallback: 0), percent: 10)
+            CanaryBucket.isCanary(bucket: CanaryBucket.bucket(key: Array($0.utf8)[...], fallback: 0), percent: 10)
         }
         #expect(Set(expected) == Set(versionsByKey.filter { $0.value == ["2"] }.keys))
     }
@@ -210,7 +210,7 @@ struct ModelLifecycleTests {
         #expect(policy == RoutingPolicy())
         // Buckets spread evenly: 100,000 keys, 10% canary within 4.5 sd (sd = 95).
         let hits = (0..<100_000).filter {
-            CanaryBucket.isCanary(bucket: CanaryBucket.bucket(key: Array("user-\($0)".utf8), fallback: 0), percent: 10)
+            CanaryBucket.isCanary(bucket: CanaryBucket.bucket(key: Array("user-\($0)".utf8)[...], fallback: 0), percent: 10)
         }.count
         #expect(abs(hits - 10_000) < 430)
     }

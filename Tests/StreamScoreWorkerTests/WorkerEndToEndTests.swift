@@ -154,7 +154,7 @@ struct WorkerEndToEndTests {
             #expect(!(message.headers.string(named: HeaderName.errorDetail) ?? "").isEmpty)
             #expect(message.headers.string(named: HeaderName.sourceTopic) == "features")
             #expect(message.headers.string(named: HeaderName.sourceOffset).flatMap { Int64($0) } != nil)
-            #expect(message.value == Array(value.utf8), "the input bytes unchanged")
+            #expect(Array(message.value) == Array(value.utf8), "the input bytes unchanged")
         }
     }
 

@@ -354,25 +354,26 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     private func pollLoop() {
         let rk = handle.pointer
-        var chunk: [KafkaMessage] = []
-        chunk.reserveCapacity(options.maxBatchMessages)
+        var polled: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        polled.reserveCapacity(options.maxBatchMessages)
         let idleTimeout = Int32(options.pollTimeout.timeInterval * 1000)
         while !shared.withLock({ $0.stopping }) {
             let flowPaused = applyFlowControl()
             if stallDetector.observe(queueLength: Int(rd_kafka_queue_length(consumerQueue.pointer))) { wakeFetchers() }
             var message = rd_kafka_consumer_poll(rk, flowPaused ? 10 : idleTimeout)
             while let m = message {
-                if let converted = convert(m) {
-                    stallDetector.noteMessage(bytes: converted.value.count + (converted.key?.count ?? 0))
-                    chunk.append(converted)
+                if m.pointee.err.rawValue == 0 {
+                    polled.append(m)
+                } else {
+                    logConsumeError(m)
+                    rd_kafka_message_destroy(m)
                 }
-                rd_kafka_message_destroy(m)
-                if chunk.count >= options.maxBatchMessages { break }
+                if polled.count >= options.maxBatchMessages { break }
                 message = rd_kafka_consumer_poll(rk, 0)
             }
-            if !chunk.isEmpty {
-                publish(chunk)
-                chunk.removeAll(keepingCapacity: true)
+            if !polled.isEmpty {
+                publish(convertAndDestroy(polled))
+                polled.removeAll(keepingCapacity: true)
             }
         }
         // Undelivered messages are dropped: their offsets were never stored, so they are read again.
@@ -464,48 +465,84 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         if let (c, batch) = handoff { c.resume(returning: batch) }
     }
 
-    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage? {
-        let m = pointer.pointee
-        if m.err.rawValue != 0 {
-            if m.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) } ?? ""
-                logger.warning("consume error \(KafkaErrorCode(rawValue: m.err.rawValue).name): \(text)")
+    private func logConsumeError(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let err = pointer.pointee.err
+        guard err != RD_KAFKA_RESP_ERR__PARTITION_EOF else { return }
+        let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) } ?? ""
+        logger.warning("consume error \(KafkaErrorCode(rawValue: err.rawValue).name): \(text)")
+    }
+
+    /// Copies one poll's messages into Swift values, their keys and values into one shared
+    /// buffer, and destroys the librdkafka messages.
+    private func convertAndDestroy(_ polled: [UnsafeMutablePointer<rd_kafka_message_t>]) -> [KafkaMessage] {
+        var total = 0
+        for p in polled { total += p.pointee.len + (p.pointee.key == nil ? 0 : p.pointee.key_len) }
+        let buffer = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            var at = 0
+            for p in polled {
+                if let key = p.pointee.key, p.pointee.key_len > 0 {
+                    (out.baseAddress! + at).initialize(from: key.assumingMemoryBound(to: UInt8.self), count: p.pointee.key_len)
+                    at += p.pointee.key_len
+                }
+                if let payload = p.pointee.payload, p.pointee.len > 0 {
+                    (out.baseAddress! + at).initialize(from: payload.assumingMemoryBound(to: UInt8.self), count: p.pointee.len)
+                    at += p.pointee.len
+                }
             }
-            return nil
+            initialized = at
         }
-        let topic: String
-        if let rkt = m.rkt {
-            if let last = lastTopic, last.rkt == rkt {
-                topic = last.name
-            } else if let name = topicNames[rkt] {
-                topic = name
-            } else {
-                topic = String(cString: rd_kafka_topic_name(rkt))
-                topicNames[rkt] = topic
+        var messages: [KafkaMessage] = []
+        messages.reserveCapacity(polled.count)
+        var at = 0
+        for p in polled {
+            let m = p.pointee
+            var key: ArraySlice<UInt8>?
+            if m.key != nil {
+                key = buffer[at..<at + m.key_len]
+                at += m.key_len
             }
-            lastTopic = (rkt, topic)
+            let valueLength = m.payload == nil ? 0 : m.len
+            let value = buffer[at..<at + valueLength]
+            at += valueLength
+            stallDetector.noteMessage(bytes: valueLength + (key?.count ?? 0))
+            var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let ts = rd_kafka_message_timestamp(p, &tsType)
+            messages.append(KafkaMessage(topic: topicName(m.rkt), partition: m.partition, offset: m.offset,
+                                         timestamp: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts,
+                                         key: key, value: value, headers: headers(of: p)))
+            rd_kafka_message_destroy(p)
+        }
+        return messages
+    }
+
+    private func topicName(_ rkt: OpaquePointer?) -> String {
+        guard let rkt else { return "" }
+        if let last = lastTopic, last.rkt == rkt { return last.name }
+        let name: String
+        if let known = topicNames[rkt] {
+            name = known
         } else {
-            topic = ""
+            name = String(cString: rd_kafka_topic_name(rkt))
+            topicNames[rkt] = name
         }
-        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(pointer, &tsType)
-        var headers: [KafkaHeader] = []
+        lastTopic = (rkt, name)
+        return name
+    }
+
+    private func headers(of pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
         var hdrs: OpaquePointer? = nil
-        if rd_kafka_message_headers(pointer, &hdrs).rawValue == 0, let hdrs {
-            var index = 0
-            var name: UnsafePointer<CChar>? = nil
-            var value: UnsafeRawPointer? = nil
-            var size = 0
-            while rd_kafka_header_get_all(hdrs, index, &name, &value, &size).rawValue == 0 {
-                let v: [UInt8]? = value.map { bytes(UnsafeMutableRawPointer(mutating: $0), size) }
-                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: v))
-                index += 1
-            }
+        guard rd_kafka_message_headers(pointer, &hdrs).rawValue == 0, let hdrs else { return [] }
+        var headers: [KafkaHeader] = []
+        var index = 0
+        var name: UnsafePointer<CChar>? = nil
+        var value: UnsafeRawPointer? = nil
+        var size = 0
+        while rd_kafka_header_get_all(hdrs, index, &name, &value, &size).rawValue == 0 {
+            let v: [UInt8]? = value.map { bytes(UnsafeMutableRawPointer(mutating: $0), size) }
+            headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: v))
+            index += 1
         }
-        return KafkaMessage(topic: topic, partition: m.partition, offset: m.offset,
-                            timestamp: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts,
-                            key: m.key == nil ? nil : bytes(m.key, m.key_len),
-                            value: bytes(m.payload, m.len), headers: headers)
+        return headers
     }
 
     // MARK: Rebalance (runs on the polling thread, inside rd_kafka_consumer_poll or close)

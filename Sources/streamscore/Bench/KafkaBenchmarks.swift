@@ -54,10 +54,13 @@ enum KafkaBenchmarks {
         while consumed < count, let batch = await consumer.nextBatch(maxMessages: 8192, timeout: .seconds(60)) {
             if batch.isEmpty { break }
             if start == nil { start = ContinuousClock.now }
+            // The same hand-off the worker uses: one produce batch per consumed batch.
+            var copies = ProduceBatch(records: batch.count, bytes: batch.count * 128)
             for m in batch {
-                try await producer.enqueue(topic: output, key: m.key, value: m.value, headers: m.headers,
-                                           partition: m.partition, token: UInt64(m.partition) << 40 | UInt64(m.offset))
+                copies.append(topic: output, key: m.key, value: m.value, headers: m.headers, partition: m.partition,
+                              token: UInt64(m.partition) << 40 | UInt64(m.offset))
             }
+            try await producer.enqueue(copies)
             consumed += batch.count
         }
         await done.wait()
