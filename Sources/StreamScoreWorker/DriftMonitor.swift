@@ -75,9 +75,13 @@ final class DriftMonitor: Sendable {
                 let missingBin = feature.expected.count - 1
                 let width = batch.featureCount
                 batch.numbers.withUnsafeBufferPointer { numbers in
-                    for r in 0..<batch.rowCount {
-                        let x = numbers[r * width + feature.column]
-                        counts[f][x.isNaN ? missingBin : Self.bin(x, edges: feature.edges)] += 1
+                    feature.edges.withUnsafeBufferPointer { edges in
+                        counts[f].withUnsafeMutableBufferPointer { bins in
+                            for r in 0..<batch.rowCount {
+                                let x = numbers[r * width + feature.column]
+                                bins[x.isNaN ? missingBin : Self.bin(x, edges: edges)] += 1
+                            }
+                        }
                     }
                 }
             }
@@ -162,6 +166,11 @@ final class DriftMonitor: Sendable {
 
     /// The histogram bin of `x`: the number of edges ≤ x, minus one, clamped to the bins.
     static func bin(_ x: Float, edges: [Float]) -> Int {
+        edges.withUnsafeBufferPointer { bin(x, edges: $0) }
+    }
+
+    @inline(__always)
+    static func bin(_ x: Float, edges: UnsafeBufferPointer<Float>) -> Int {
         var low = 0
         var high = edges.count
         while low < high {

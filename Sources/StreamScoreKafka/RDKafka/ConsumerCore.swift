@@ -5,8 +5,7 @@ import Logging
 /// The consumer's shared state and its polling thread.
 final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private struct Shared {
-        var buffer: [KafkaMessage] = []
-        var head = 0
+        var buffer = MessageChunks()
         var waiters: [(id: UInt64, max: Int, continuation: CheckedContinuation<[KafkaMessage]?, Never>)] = []
         var nextWaiterID: UInt64 = 0
         var assignment: [TopicPartition] = []
@@ -17,25 +16,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         var stopping = false
         var closed = false
 
-        var count: Int { buffer.count - head }
+        var count: Int { buffer.count }
 
-        mutating func take(_ max: Int) -> [KafkaMessage] {
-            if head == 0 && buffer.count <= max {
-                defer { buffer = [] }
-                return buffer
-            }
-            let end = min(buffer.count, head + max)
-            let out = Array(buffer[head..<end])
-            head = end
-            if head == buffer.count {
-                buffer.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 65_536 {
-                buffer.removeFirst(head)
-                head = 0
-            }
-            return out
-        }
+        mutating func take(_ max: Int) -> [KafkaMessage] { buffer.take(max) }
     }
 
     let logger: Logger
@@ -377,10 +360,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             }
         }
         // Undelivered messages are dropped: their offsets were never stored, so they are read again.
-        shared.withLock { s in
-            s.buffer = []
-            s.head = 0
-        }
+        shared.withLock { $0.buffer.removeAll() }
         failWaiters()
         let err = rd_kafka_consumer_close(rk)
         if err.rawValue != 0 { logger.warning("consumer close: \(KafkaErrorCode(rawValue: err.rawValue).description)") }
@@ -457,7 +437,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     private func publish(_ chunk: [KafkaMessage]) {
         let handoff: (CheckedContinuation<[KafkaMessage]?, Never>, [KafkaMessage])? = shared.withLock { s in
-            if s.head == 0 && s.buffer.isEmpty { s.buffer = chunk } else { s.buffer.append(contentsOf: chunk) }
+            s.buffer.append(chunk)
             guard !s.waiters.isEmpty else { return nil }
             let waiter = s.waiters.removeFirst()
             return (waiter.continuation, s.take(waiter.max))
@@ -564,9 +544,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let revoked = Set(tps)
             shared.withLock { s in
-                let kept = s.buffer[s.head...].filter { !revoked.contains($0.topicPartition) }
-                s.buffer = Array(kept)
-                s.head = 0
+                s.buffer.removeAll { revoked.contains($0.topicPartition) }
             }
             runHandler(.revoked(tps))
             let commitErr = rd_kafka_commit(rk, nil, 0)
