@@ -61,12 +61,15 @@ public struct FeatureRecordParser: Sendable {
 
 /// What ``FeatureRecordParser/parseNumericFeatures(_:into:)`` read besides the values.
 public struct NumericFeatures: Sendable, Equatable {
-    /// The record id, when present (numbers are kept in their JSON spelling).
-    public var id: String?
+    /// Where the record id's text sits, as offsets from the start of the parsed bytes: a string's
+    /// characters without the quotes, or a number's JSON spelling; `nil` without an id or for
+    /// `null`. Only ids whose bytes are their text (printable ASCII, no escapes) take the fast
+    /// path, so the bytes can be copied into a JSON string as they are.
+    public var id: Range<Int>?
     /// The number of values appended.
     public var count: Int
 
-    public init(id: String?, count: Int) {
+    public init(id: Range<Int>?, count: Int) {
         self.id = id
         self.count = count
     }
@@ -143,14 +146,18 @@ private struct Cursor {
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { return nil }
         index += 1
-        var id: String?
+        var id: Range<Int>?
         var sawID = false
         var count: Int?
         while true {
             skipWhitespace()
             if !sawID && skipKey("\"id\"") {
                 sawID = true
-                id = try parseID()
+                switch try parsePlainID() {
+                case .null: id = nil
+                case .text(let text): id = text
+                case .needsDecoding: return nil
+                }
             } else if count == nil && skipKey("\"features\"") {
                 guard peek() == UInt8(ascii: "[") else { return nil }
                 index += 1
@@ -204,6 +211,42 @@ private struct Cursor {
         index = j + 1
         skipWhitespace()
         return true
+    }
+
+    enum PlainID {
+        case null
+        /// The id's text as byte offsets: a string's characters, or a number's spelling.
+        case text(Range<Int>)
+        /// Escapes, non-ASCII or a value that is no id: the full parser decides.
+        case needsDecoding
+    }
+
+    /// The id, when its bytes are its text: a string of printable ASCII without escapes, or a number.
+    mutating func parsePlainID() throws(RecordRejection) -> PlainID {
+        switch peek() {
+        case UInt8(ascii: "\""):
+            index += 1
+            let start = index
+            while index < buffer.count {
+                let c = buffer[index]
+                if c == UInt8(ascii: "\"") {
+                    index += 1
+                    return .text(start..<index - 1)
+                }
+                guard c >= 0x20, c < 0x80, c != UInt8(ascii: "\\") else { return .needsDecoding }
+                index += 1
+            }
+            throw syntax("unterminated string")
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = index
+            _ = try parseNumber()
+            return .text(start..<index)
+        default:
+            return .needsDecoding
+        }
     }
 
     mutating func parseID() throws(RecordRejection) -> String? {

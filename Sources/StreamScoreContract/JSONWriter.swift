@@ -18,6 +18,9 @@ public struct JSONWriter: Sendable {
     /// Appends already-encoded JSON.
     @inlinable public mutating func raw(_ encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
 
+    /// Appends already-encoded JSON.
+    @inlinable public mutating func raw(_ encoded: UnsafeBufferPointer<UInt8>) { append(encoded) }
+
     @inlinable @inline(__always) public mutating func raw(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -70,22 +73,41 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func int(_ v: Int64) {
-        if v == 0 { bytes.append(UInt8(ascii: "0")); return }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
         var n = v.magnitude
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &tmp) { digits in
-            while n > 0 {
-                digits[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
+        if n < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(n))
+            return
+        }
+        // Two digits per division, written backwards into a 20-byte scratch (UInt64.max has 20 digits).
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { digits in
+            let pairs = Self.digitPairs.utf8Start
+            var i = 24
+            while n >= 100 {
+                let r = Int(n % 100)
+                n /= 100
+                i -= 2
+                digits[i] = pairs[2 * r]
+                digits[i + 1] = pairs[2 * r + 1]
             }
-            if v < 0 { bytes.append(UInt8(ascii: "-")) }
-            for i in (20 - count)..<20 { bytes.append(digits[i]) }
+            if n >= 10 {
+                i -= 2
+                digits[i] = pairs[2 * Int(n)]
+                digits[i + 1] = pairs[2 * Int(n) + 1]
+            } else {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(n)
+            }
+            append(UnsafeBufferPointer(rebasing: digits.assumingMemoryBound(to: UInt8.self)[i..<24]))
         }
     }
+
+    /// "00" through "99", back to back.
+    private static let digitPairs: StaticString = """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
 
     public mutating func int(_ v: Int) { int(Int64(v)) }
 

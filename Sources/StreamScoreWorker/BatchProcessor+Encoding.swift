@@ -5,40 +5,71 @@ import StreamScoreModel
 /// Encoding a batch's outputs: predictions, dead letters and error replies, in the formats of
 /// DESIGN.md, written straight into the batch's shared output buffer.
 extension BatchProcessor {
-    /// The clocks an encoding pass reads, read once per pass (a batch encodes in microseconds).
-    struct EncodingClocks {
+    /// What one encoding pass (a model group) reads once and reuses: the clocks (a batch encodes
+    /// in microseconds), and the encoded timings, which repeat from record to record (records of
+    /// one consumed chunk share their queue time, and records produced in the same millisecond
+    /// their end-to-end time).
+    struct EncodingPass {
         let epochMicros = epochMicroseconds()
         var sinceArrival = ElapsedSince(until: .now)
+        var queued = RepeatedMilliseconds()
+        var inference = RepeatedMilliseconds()
+        var endToEnd = RepeatedMilliseconds()
+    }
+
+    /// The JSON of the last millisecond value written, reused while the value repeats.
+    struct RepeatedMilliseconds {
+        private var micros = Int64.min
+        private var encoded: [UInt8] = []
+
+        /// Writes `ms` exactly as ``JSONWriter/milliseconds(_:)`` does.
+        mutating func write(_ ms: Double, to w: inout JSONWriter) {
+            guard ms.isFinite else { return w.milliseconds(ms) }
+            let m = Int64((ms * 1000).rounded())
+            if m != micros {
+                var fresh = JSONWriter(capacity: 16)
+                fresh.milliseconds(ms)
+                encoded = fresh.bytes
+                micros = m
+            }
+            w.raw(encoded)
+        }
     }
 
     /// Appends the prediction for `item`: to the reply topic when the input asked for one, else
     /// to the output topic; with `shadow`, an untracked one to the shadow topic.
     func appendPrediction(_ batch: PendingBatch, _ item: Item, model: ServedModel, scored: ScoreBatch,
-                          queuedMs: Double, inferenceMs: Double, clocks: inout EncodingClocks, shadow: Bool,
+                          queuedMs: Double, inferenceMs: Double, pass: inout EncodingPass, shadow: Bool,
                           into builder: inout OutputBuilder) {
         let message = batch.messages[item.index]
         let arrival = batch.arrivals[item.index]
         let route = shadow ? nil : replyRoute(message)
         let tracking = BatchOutputs.Tracking(rows: shadow ? 0 : item.rows.count, sourceTimestampMs: message.timestamp,
                                              arrival: arrival)
-        let endToEnd = message.timestamp.map { Double(clocks.epochMicros - $0 * 1000) / 1000 }
-            ?? clocks.sinceArrival.milliseconds(from: arrival)
+        let endToEnd = message.timestamp.map { Double(pass.epochMicros - $0 * 1000) / 1000 }
+            ?? pass.sinceArrival.milliseconds(from: arrival)
         builder.add(forInput: shadow ? nil : item.index, tracking: tracking) { records in
             records.append(topic: shadow ? configuration.shadowTopic : route?.topic ?? configuration.outputTopic,
                            key: message.key, headers: echoedHeaders(message), partition: route?.partition,
                            token: shadow ? BatchOutputs.untracked : batch.tokens[item.index]) { bytes in
                 JSONWriter.write(appendingTo: &bytes) { w in
                     writePrediction(&w, message: message, item: item, model: model, scored: scored, queuedMs: queuedMs,
-                                    inferenceMs: inferenceMs, endToEndMs: max(0, endToEnd))
+                                    inferenceMs: inferenceMs, endToEndMs: max(0, endToEnd), pass: &pass)
                 }
             }
         }
     }
 
     private func writePrediction(_ w: inout JSONWriter, message: KafkaMessage, item: Item, model: ServedModel,
-                                 scored: ScoreBatch, queuedMs: Double, inferenceMs: Double, endToEndMs: Double) {
+                                 scored: ScoreBatch, queuedMs: Double, inferenceMs: Double, endToEndMs: Double,
+                                 pass: inout EncodingPass) {
         w.raw("{\"id\":")
-        if let id = item.id { w.string(id) }
+        if let text = item.idText {
+            // Printable ASCII without escapes: its bytes are already the JSON string's content.
+            w.byte(UInt8(ascii: "\""))
+            message.value.withUnsafeBufferPointer { w.raw(UnsafeBufferPointer(rebasing: $0[text])) }
+            w.byte(UInt8(ascii: "\""))
+        } else if let id = item.id { w.string(id) }
         else if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) }
         else { w.raw("null") }
         w.raw(model.encodedIdentity)
@@ -93,11 +124,11 @@ extension BatchProcessor {
         w.raw(",\"offset\":")
         w.int(message.offset)
         w.raw("},\"timings_ms\":{\"queued\":")
-        w.milliseconds(queuedMs)
+        pass.queued.write(queuedMs, to: &w)
         w.raw(",\"inference\":")
-        w.milliseconds(inferenceMs)
+        pass.inference.write(inferenceMs, to: &w)
         w.raw(",\"end_to_end\":")
-        w.milliseconds(endToEndMs)
+        pass.endToEnd.write(endToEndMs, to: &w)
         w.raw(encodedEnd)
     }
 

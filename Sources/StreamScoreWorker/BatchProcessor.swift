@@ -53,7 +53,10 @@ struct BatchProcessor: Sendable {
     /// A decoded record and its rows in its group's matrix.
     struct Item {
         var index: Int
-        var id: String?
+        /// The record id from the full parser.
+        var id: String? = nil
+        /// The id's text in the record value (offsets from its start), from the fast path.
+        var idText: Range<Int>? = nil
         var isMultiRow: Bool
         var rows: Range<Int>
         /// The shadow model and the parsed record, for records that are also shadow-scored.
@@ -103,11 +106,11 @@ struct BatchProcessor: Sendable {
             timings.drift += drift.observe(model: model, batch: features, scored: scored, nowMs: nowMs,
                                            worker: configuration.workerID)
             var waited = ElapsedSince(until: inferenceStart)
-            var clocks = EncodingClocks()
+            var pass = EncodingPass()
             for item in group.items {
                 let queuedMs = waited.milliseconds(from: batch.arrivals[item.index])
                 appendPrediction(batch, item, model: model, scored: scored, queuedMs: queuedMs, inferenceMs: inferenceMs,
-                                 clocks: &clocks, shadow: false, into: &builder)
+                                 pass: &pass, shadow: false, into: &builder)
                 if item.shadow != nil { shadowed.append(item) }
             }
         }
@@ -125,7 +128,8 @@ struct BatchProcessor: Sendable {
             let g = Self.groupIndex(for: model, in: &groups, capacity: items.count)
             do {
                 let rows = try groups[g].assembler.append(record.rows)
-                groups[g].items.append(Item(index: item.index, id: item.id, isMultiRow: item.isMultiRow, rows: rows))
+                groups[g].items.append(Item(index: item.index, id: item.id, idText: item.idText, isMultiRow: item.isMultiRow,
+                                            rows: rows))
             } catch {
                 timings.shadowFailures += 1
             }
@@ -138,11 +142,11 @@ struct BatchProcessor: Sendable {
             }
             let inferenceMs = (ContinuousClock.now - started).milliseconds
             var waited = ElapsedSince(until: started)
-            var clocks = EncodingClocks()
+            var pass = EncodingPass()
             for item in group.items {
                 appendPrediction(batch, item, model: group.model, scored: scored,
                                  queuedMs: waited.milliseconds(from: batch.arrivals[item.index]), inferenceMs: inferenceMs,
-                                 clocks: &clocks, shadow: true, into: &builder)
+                                 pass: &pass, shadow: true, into: &builder)
             }
             timings.shadowByModel["\(group.model.name)/\(group.model.version)", default: 0] += group.items.count
         }
@@ -178,7 +182,7 @@ struct BatchProcessor: Sendable {
         // The common all-numbers shape skips the generic parse; anything else, or anything the
         // model would reject, takes the full path below, which gives the exact reason.
         if route.shadow == nil, let fast = groups[g].assembler.appendNumeric(message.value, parser: parser) {
-            groups[g].items.append(Item(index: index, id: fast.id, isMultiRow: false, rows: fast.rows))
+            groups[g].items.append(Item(index: index, idText: fast.id, isMultiRow: false, rows: fast.rows))
             return
         }
         let record = try parser.parse(message.value)

@@ -15,9 +15,10 @@ struct FeatureAssembler {
     }
 
     /// Parses a record of the common all-numbers shape straight into the matrix, for a model
-    /// with only numeric features. Returns its id and row, or `nil` (appending nothing) when the
-    /// record needs the full parser: another shape, or a value or count the model would reject.
-    mutating func appendNumeric(_ value: ArraySlice<UInt8>, parser: FeatureRecordParser) -> (id: String?, rows: Range<Int>)? {
+    /// with only numeric features. Returns where its id's text sits in `value` (offsets from its
+    /// start) and its row, or `nil` (appending nothing) when the record needs the full parser:
+    /// another shape, or a value or count the model would reject.
+    mutating func appendNumeric(_ value: ArraySlice<UInt8>, parser: FeatureRecordParser) -> (id: Range<Int>?, rows: Range<Int>)? {
         guard schema.stringColumns.isEmpty else { return nil }
         let start = numbers.count
         guard let parsed = parser.parseNumericFeatures(value, into: &numbers) else { return nil }

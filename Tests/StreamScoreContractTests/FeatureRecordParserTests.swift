@@ -26,25 +26,38 @@ struct FeatureRecordParserTests {
         #expect(data.rows[1] == .named([NamedFeature(name: "x", value: .number(6.7))]))
     }
 
-    func fastPath(_ s: String) -> (parsed: NumericFeatures?, numbers: [Float]) {
+    func fastPath(_ s: String) -> (parsed: NumericFeatures?, numbers: [Float], id: String?) {
         var numbers: [Float] = [42]
-        let parsed = parser.parseNumericFeatures(Array(s.utf8), into: &numbers)
-        return (parsed, numbers)
+        let bytes = Array(s.utf8)
+        let parsed = parser.parseNumericFeatures(bytes[...], into: &numbers)
+        return (parsed, numbers, parsed?.id.map { String(decoding: bytes[$0], as: UTF8.self) })
     }
 
     @Test("The numeric fast path reads the common shape like the full parser")
     func numericFastPathAccepts() throws {
         let text = #" { "id" : "evt-1" , "features" : [5.1, -3.5e0, null, 0, 4.898946e-08] } "#
-        let (parsed, numbers) = fastPath(text)
-        #expect(parsed == NumericFeatures(id: "evt-1", count: 5))
+        let (parsed, numbers, id) = fastPath(text)
+        #expect(parsed?.count == 5)
+        #expect(id == "evt-1", "the id's characters, without quotes")
         guard case .positional(let values) = try parse(text).rows[0] else { Issue.record("not positional"); return }
         #expect(numbers.count == 6 && numbers[0] == 42, "appends after what was there")
         for (value, number) in zip(values, numbers.dropFirst()) {
             if case .number(let d) = value { #expect(number == Float(d)) } else { #expect(number.isNaN) }
         }
-        #expect(fastPath(#"{"features":[1,2],"id":12.50}"#).parsed == NumericFeatures(id: "12.50", count: 2))
-        #expect(fastPath(#"{"id":null,"features":[1]}"#).parsed == NumericFeatures(id: nil, count: 1))
+        let numeric = fastPath(#"{"features":[1,2],"id":12.50}"#)
+        #expect(numeric.parsed?.count == 2 && numeric.id == "12.50", "a number id keeps its spelling")
+        let null = fastPath(#"{"id":null,"features":[1]}"#)
+        #expect(null.parsed == NumericFeatures(id: nil, count: 1))
+        let empty = fastPath(#"{"id":"","features":[1]}"#)
+        #expect(empty.parsed != nil && empty.id == "", "an empty id is not a missing one")
         #expect(fastPath(#"{"features":[]}"#).parsed == NumericFeatures(id: nil, count: 0))
+        // On a slice of a larger buffer, offsets count from the slice's start.
+        let framed = Array(#"xx{"id":"s1","features":[7]}yy"#.utf8)
+        var slicedValues: [Float] = []
+        let sliced = parser.parseNumericFeatures(framed[2..<framed.count - 2], into: &slicedValues)
+        let idRange: Range<Int>? = sliced?.id
+        #expect(idRange == 7..<9, "offsets from the slice's start")
+        #expect(slicedValues == [7])
     }
 
     @Test("The numeric fast path declines every other shape, leaving the values untouched", arguments: [
@@ -53,9 +66,10 @@ struct FeatureRecordParserTests {
         #"{"features":[1e39]}"#, #"{"features":[1,]}"#, #"{"features":[1]} x"#, #"{"id":"a","id":"b","features":[1]}"#,
         #"{"features":[1],"features":[2]}"#, #"{"id":"a"}"#, "[1,2]", #"{"\u0069d":"a","features":[1]}"#,
         #"{"features":[[1]]}"#, #"{"features":[1"#, "", #"{"id":{"x":1},"features":[1]}"#,
+        #"{"id":"a\"b","features":[1]}"#, #"{"id":"caf\#u{e9}","features":[1]}"#, #"{"id":true,"features":[1]}"#,
     ])
     func numericFastPathDeclines(_ text: String) {
-        let (parsed, numbers) = fastPath(text)
+        let (parsed, numbers, _) = fastPath(text)
         #expect(parsed == nil)
         #expect(numbers == [42])
     }
@@ -139,5 +153,22 @@ struct JSONWriterTests {
         w.milliseconds(1.23456)
         #expect(String(decoding: w.bytes, as: UTF8.self) == #"0.97655237,4.898946e-08,2,null,-1234567890123,"a\"b\n\u0001",1.235"#)
         #expect(Float("0.97655237") == 0.97655237)
+    }
+
+    @Test("Integers are written exactly as Swift prints them")
+    func integers() {
+        var values: [Int64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, Int64.max, Int64.min, Int64.min + 1]
+        var p: Int64 = 1
+        for _ in 0..<18 {
+            p *= 10
+            values += [p - 1, p, p + 1, -p + 1, -p, -p - 1]
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0...62)) }
+        for v in values {
+            var w = JSONWriter()
+            w.int(v)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(v))
+        }
     }
 }

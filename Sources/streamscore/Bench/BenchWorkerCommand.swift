@@ -11,12 +11,15 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
         commandName: "worker",
         abstract: "Benchmark a worker on N preloaded iris records (at-least-once, offsets stored after ack)."
     )
-    static let environmentOptions = ["records", "models", "max-batch-rows", "max-batch-delay-ms", "lanes",
+    static let environmentOptions = ["records", "rounds", "models", "max-batch-rows", "max-batch-delay-ms", "lanes",
                                      "max-inflight-rows", "reference", "drift", "worker-process"]
     static let environmentFlags = ["drift", "worker-process"]
 
     @Option(help: "Records to preload over 6 partitions.")
     var records = 200_000
+
+    @Option(help: "Rounds of pass-through then worker over the same records (fresh groups each round); the medians are reported. One run lasts well under a second here, so single runs vary by ±20%.")
+    var rounds = 3
 
     @Option(help: "Model store directory.")
     var models = "Models"
@@ -58,9 +61,6 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             return Array("{\"id\":\"r\(i)\",\"features\":[\(r[0]),\(r[1]),\(r[2]),\(r[3])]}".utf8)
         }
 
-        let pass = try await KafkaBenchmarks.passThrough(bootstrap: broker.bootstrapServers, input: "features",
-                                                         output: "bench-pass-out", count: records)
-        printLine(String(format: "swift pass-through  %10.0f records/s", pass.recordsPerSecond))
         var cRate: Double?
         if let reference {
             cRate = try ReferenceRuler.passThrough(executable: reference, bootstrap: broker.bootstrapServers,
@@ -81,13 +81,28 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
                       + "\"drift_on_per_s\": \(Int(best[true]!)), " + String(format: "\"slowdown_pct\": %.1f}", slowdown * 100))
             return
         }
-        let run = try await runWorker(broker, group: "bench-worker", driftWindowRows: 5000)
-        let (rate, seconds, summary) = (run.rate, run.seconds, run.summary)
+        // Alternate the ruler and the worker so both see the same machine state; report medians.
+        var passRates: [Double] = []
+        var runs: [(rate: Double, seconds: Double, summary: WorkerSummary)] = []
+        for round in 1...max(1, rounds) {
+            let pass = try await KafkaBenchmarks.passThrough(bootstrap: broker.bootstrapServers, input: "features",
+                                                             output: "bench-pass-out", count: records)
+            let run = try await runWorker(broker, group: "bench-worker-\(round)", driftWindowRows: 5000)
+            passRates.append(pass.recordsPerSecond)
+            runs.append(run)
+            printLine(String(format: "round %d: swift pass-through %8.0f records/s, worker %8.0f records/s (%.2f s), ratio %.2f",
+                             round, pass.recordsPerSecond, run.rate, run.seconds, run.rate / pass.recordsPerSecond))
+        }
+        let median = runs.sorted { $0.rate < $1.rate }[runs.count / 2]
+        let passRate = passRates.sorted()[passRates.count / 2]
+        let ratios = zip(runs, passRates).map { $0.rate / $1 }.sorted()
+        let (rate, summary) = (median.rate, median.summary)
+        printLine(String(format: "swift pass-through  %10.0f records/s  (median of %d)", passRate, runs.count))
         let rss = peakRSSMegabytes()
-        printLine(String(format: "worker              %10.0f records/s  (%.2f s, first consume to last stored offset)", rate, seconds))
-        printLine(String(format: "ratio               %10.2f  (worker / swift pass-through)", rate / pass.recordsPerSecond))
+        printLine(String(format: "worker              %10.0f records/s  (median of %d; first consume to last stored offset)", rate, runs.count))
+        printLine(String(format: "ratio               %10.2f  (median of the rounds' worker / swift pass-through)", ratios[ratios.count / 2]))
         if let cRate { printLine(String(format: "ratio               %10.2f  (worker / C pass-through)", rate / cRate)) }
-        printLine(String(format: "in-worker latency   p50 %.2f ms  p99 %.2f ms  (consume to produce)",
+        printLine(String(format: "in-worker latency   p50 %.2f ms  p99 %.2f ms  (consume to produce; median round)",
                          summary.inWorkerMs.p50, summary.inWorkerMs.p99))
         printLine(String(format: "end-to-end latency  p50 %.1f ms  p99 %.1f ms  (from the Kafka timestamp; includes preload wait)",
                          summary.endToEndMs.p50, summary.endToEndMs.p99))
@@ -103,7 +118,8 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             printLine(String(format: "worker process RSS  %10.1f MB  (peak, streamscore worker alone)", run.peakRSSMegabytes))
         }
         printLine("{\"bench\": \"worker\", \"records\": \(records), \"records_per_s\": \(Int(rate)), "
-                  + "\"passthrough_per_s\": \(Int(pass.recordsPerSecond)), "
+                  + "\"passthrough_per_s\": \(Int(passRate)), \"rounds\": \(runs.count), "
+                  + String(format: "\"ratio\": %.3f, ", ratios[ratios.count / 2])
                   + (cRate.map { "\"c_passthrough_per_s\": \(Int($0)), " } ?? "")
                   + String(format: "\"in_worker_p50_ms\": %.3f, \"in_worker_p99_ms\": %.3f, ", summary.inWorkerMs.p50, summary.inWorkerMs.p99)
                   + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f",
