@@ -24,7 +24,7 @@ else
   echo "(Models/setup_venv.sh then rerun for the onnxruntime comparison)" >&2
 fi
 echo "== bench worker (in process, then as its own process for its RSS)" >&2
-$bin bench worker --worker-process $ref
+$bin bench worker --rounds 5 --worker-process $ref
 echo "== bench worker --drift (cost of drift monitoring)" >&2
 $bin bench worker --drift
 echo "== bench gateway" >&2
