@@ -38,11 +38,9 @@ extension BatchProcessor {
 
     /// Appends the prediction for `item`: to the reply topic when the input asked for one, else
     /// to the output topic; with `shadow`, an untracked one to the shadow topic.
-    func appendPrediction(_ batch: PendingBatch, _ item: Item, model: ServedModel, scored: ScoreBatch,
-                          queuedMs: Double, inferenceMs: Double, pass: inout EncodingPass, shadow: Bool,
-                          into builder: inout OutputBuilder) {
-        let message = batch.messages[item.index]
-        let arrival = batch.arrivals[item.index]
+    func appendPrediction(_ message: KafkaMessage, token: UInt64, arrival: ContinuousClock.Instant, _ item: Item,
+                          model: ServedModel, scored: ScoreBatch, queuedMs: Double, inferenceMs: Double,
+                          pass: inout EncodingPass, shadow: Bool, into builder: inout OutputBuilder) {
         let route = shadow ? nil : replyRoute(message)
         let tracking = BatchOutputs.Tracking(rows: shadow ? 0 : item.rows.count, sourceTimestampMs: message.timestamp,
                                              arrival: arrival)
@@ -51,7 +49,7 @@ extension BatchProcessor {
         builder.add(forInput: shadow ? nil : item.index, tracking: tracking) { records in
             records.append(topic: shadow ? configuration.shadowTopic : route?.topic ?? configuration.outputTopic,
                            key: message.key, headers: echoedHeaders(message), partition: route?.partition,
-                           token: shadow ? BatchOutputs.untracked : batch.tokens[item.index]) { bytes in
+                           token: token) { bytes in
                 JSONWriter.write(appendingTo: &bytes) { w in
                     writePrediction(&w, message: message, item: item, model: model, scored: scored, queuedMs: queuedMs,
                                     inferenceMs: inferenceMs, endToEndMs: max(0, endToEnd), pass: &pass)
@@ -162,9 +160,8 @@ extension BatchProcessor {
 
     /// Appends the DLQ record for input `index` (its bytes unchanged, the reason in headers) and,
     /// when the record asked for a reply, an error reply for the gateway.
-    func appendDeadLetter(_ batch: PendingBatch, _ index: Int, _ rejection: RecordRejection,
-                          into builder: inout OutputBuilder) {
-        let message = batch.messages[index]
+    func appendDeadLetter(_ message: KafkaMessage, input index: Int, token: UInt64, arrival: ContinuousClock.Instant,
+                          _ rejection: RecordRejection, into builder: inout OutputBuilder) {
         var headers = message.headers.filter { ![HeaderName.error, HeaderName.errorDetail].contains($0.name) }
         headers += [
             KafkaHeader(HeaderName.error, rejection.code.rawValue),
@@ -173,10 +170,9 @@ extension BatchProcessor {
             KafkaHeader(HeaderName.sourcePartition, String(message.partition)),
             KafkaHeader(HeaderName.sourceOffset, String(message.offset)),
         ]
-        let arrival = batch.arrivals[index]
         builder.add(forInput: index, tracking: .init(rows: 0, sourceTimestampMs: message.timestamp, arrival: arrival)) {
             $0.append(topic: configuration.dlqTopic, key: message.key, value: message.value, headers: headers,
-                      token: batch.tokens[index])
+                      token: token)
         }
         guard let route = replyRoute(message) else { return }
         builder.add(forInput: nil, tracking: .init(rows: 0, sourceTimestampMs: nil, arrival: arrival)) { records in

@@ -64,6 +64,10 @@ struct BatchProcessor: Sendable {
     }
 
     func process(_ batch: PendingBatch) -> (outputs: BatchOutputs, timings: Timings) {
+        batch.withRecords { process($0) }
+    }
+
+    private func process(_ batch: PendingRecords) -> (outputs: BatchOutputs, timings: Timings) {
         var builder = OutputBuilder(inputs: batch.count)
         var timings = Timings()
         let started = ContinuousClock.now
@@ -78,7 +82,8 @@ struct BatchProcessor: Sendable {
             do {
                 try decode(batch.messages[i], index: i, models: models, nowMs: nowMs, into: &groups)
             } catch {
-                appendDeadLetter(batch, i, error, into: &builder)
+                appendDeadLetter(batch.messages[i], input: i, token: batch.tokens[i], arrival: batch.arrivals[i], error,
+                                 into: &builder)
                 timings.dead.append(error.code)
             }
         }
@@ -94,7 +99,8 @@ struct BatchProcessor: Sendable {
             } catch {
                 let rejection = RecordRejection(.inferenceFailed, "\(error)")
                 for item in group.items {
-                    appendDeadLetter(batch, item.index, rejection, into: &builder)
+                    appendDeadLetter(batch.messages[item.index], input: item.index, token: batch.tokens[item.index],
+                                     arrival: batch.arrivals[item.index], rejection, into: &builder)
                     timings.dead.append(.inferenceFailed)
                 }
                 continue
@@ -109,8 +115,9 @@ struct BatchProcessor: Sendable {
             var pass = EncodingPass()
             for item in group.items {
                 let queuedMs = waited.milliseconds(from: batch.arrivals[item.index])
-                appendPrediction(batch, item, model: model, scored: scored, queuedMs: queuedMs, inferenceMs: inferenceMs,
-                                 pass: &pass, shadow: false, into: &builder)
+                appendPrediction(batch.messages[item.index], token: batch.tokens[item.index],
+                                 arrival: batch.arrivals[item.index], item, model: model, scored: scored, queuedMs: queuedMs,
+                                 inferenceMs: inferenceMs, pass: &pass, shadow: false, into: &builder)
                 if item.shadow != nil { shadowed.append(item) }
             }
         }
@@ -120,7 +127,7 @@ struct BatchProcessor: Sendable {
 
     /// Scores records again with their shadow model; the predictions go to the shadow topic
     /// (best effort: untracked, and a record the shadow model cannot score is only counted).
-    private func appendShadowPredictions(_ items: [Item], batch: PendingBatch, timings: inout Timings,
+    private func appendShadowPredictions(_ items: [Item], batch: PendingRecords, timings: inout Timings,
                                          into builder: inout OutputBuilder) {
         var groups: [ModelGroup] = []
         for item in items {
@@ -144,7 +151,8 @@ struct BatchProcessor: Sendable {
             var waited = ElapsedSince(until: started)
             var pass = EncodingPass()
             for item in group.items {
-                appendPrediction(batch, item, model: group.model, scored: scored,
+                appendPrediction(batch.messages[item.index], token: BatchOutputs.untracked, arrival: batch.arrivals[item.index],
+                                 item, model: group.model, scored: scored,
                                  queuedMs: waited.milliseconds(from: batch.arrivals[item.index]), inferenceMs: inferenceMs,
                                  pass: &pass, shadow: true, into: &builder)
             }

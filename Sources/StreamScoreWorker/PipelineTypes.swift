@@ -10,12 +10,33 @@ struct PendingBatch: Sendable {
     var count: Int { messages.count }
     var isEmpty: Bool { messages.isEmpty }
 
+    /// Runs `body` with the records' parts as buffers: reading a message from one borrows it
+    /// rather than copying it (and retaining its buffers).
+    func withRecords<R>(_ body: (PendingRecords) -> R) -> R {
+        messages.withUnsafeBufferPointer { messages in
+            tokens.withUnsafeBufferPointer { tokens in
+                arrivals.withUnsafeBufferPointer { arrivals in
+                    body(PendingRecords(messages: messages, tokens: tokens, arrivals: arrivals))
+                }
+            }
+        }
+    }
+
     /// Adds records taken from the consumer at `arrival` (moved in whole when the batch is empty).
     mutating func append(_ taken: consuming [KafkaMessage], tokens newTokens: [UInt64], arrival: ContinuousClock.Instant) {
         if messages.isEmpty { messages = taken } else { messages.append(contentsOf: taken) }
         if tokens.isEmpty { tokens = newTokens } else { tokens.append(contentsOf: newTokens) }
         arrivals.append(contentsOf: repeatElement(arrival, count: newTokens.count))
     }
+}
+
+/// A pending batch's parts, valid inside ``PendingBatch/withRecords(_:)``.
+struct PendingRecords {
+    let messages: UnsafeBufferPointer<KafkaMessage>
+    let tokens: UnsafeBufferPointer<UInt64>
+    let arrivals: UnsafeBufferPointer<ContinuousClock.Instant>
+
+    var count: Int { messages.count }
 }
 
 /// A scored batch's output: the records to produce (predictions, dead letters, error replies

@@ -251,9 +251,15 @@ public final class Worker: Service, Sendable {
             let timeout: Duration = pending.isEmpty
                 ? .milliseconds(200)
                 : max(.microseconds(50), configuration.maxBatchDelay - (ContinuousClock.now - firstArrival))
-            guard let messages = await consumer.nextBatch(maxMessages: maxRows - pending.count, timeout: timeout) else { break }
+            // Ask for a whole batch: the consumer hands over its polled chunks whole when they fit,
+            // so a chunk is never split between two batches (nor its messages copied).
+            guard let messages = await consumer.nextBatch(maxMessages: maxRows, timeout: timeout) else { break }
             logger.trace("intake: \(messages.count) message(s), \(pending.count) pending, inflight \(tracker.inflightRows)")
             if !messages.isEmpty {
+                if pending.count + messages.count > maxRows {
+                    await dispatch(pending)
+                    pending = PendingBatch()
+                }
                 let now = ContinuousClock.now
                 if pending.isEmpty { firstArrival = now }
                 state.withLock { s in if s.firstConsume == nil { s.firstConsume = now } }
