@@ -118,13 +118,20 @@ public struct JSONWriter: Sendable {
             int(Int64(v))
             return
         }
-        appendUTF8(v.description)
+        // The same digits as `description`, written from the formatter's own buffer (no String).
+        var sink = ASCIISink()
+        swap(&sink.bytes, &bytes)
+        v.write(to: &sink)
+        swap(&sink.bytes, &bytes)
     }
 
     /// A double in shortest round-trip form; non-finite values become `null`.
     public mutating func double(_ v: Double) {
         guard v.isFinite else { raw("null"); return }
-        appendUTF8(v.description)
+        var sink = ASCIISink()
+        swap(&sink.bytes, &bytes)
+        v.write(to: &sink)
+        swap(&sink.bytes, &bytes)
     }
 
     /// A duration in milliseconds with three decimals.
@@ -139,5 +146,17 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "0") + UInt8(frac / 100))
         bytes.append(UInt8(ascii: "0") + UInt8(frac / 10 % 10))
         bytes.append(UInt8(ascii: "0") + UInt8(frac % 10))
+    }
+}
+
+/// Receives a number's text straight from the standard library's formatter: it hands finite
+/// floats over as an ASCII buffer through `_writeASCII`, without building a `String`.
+private struct ASCIISink: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        for b in buffer { bytes.append(b) }
     }
 }

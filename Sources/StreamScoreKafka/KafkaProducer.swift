@@ -102,6 +102,8 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
     private let pollThreadDone = DispatchSemaphore(value: 0)
     /// Reports collected during one `rd_kafka_poll` call; touched only by the polling thread.
     fileprivate var collected: [DeliveryReport] = []
+    /// The other buffer of the pair `dispatchCollected` alternates with `collected`.
+    private var spareReports: [DeliveryReport] = []
 
     init(configuration: KafkaConfiguration, logger: Logger,
          deliveryHandler: (@Sendable ([DeliveryReport]) -> Void)?) throws(KafkaError) {
@@ -125,6 +127,7 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
         box.producer = self
         box.logSink = self
         collected.reserveCapacity(4096)
+        spareReports.reserveCapacity(4096)
         DedicatedThread.start(name: "streamscore-producer-poll") { [self] in pollLoop() }
     }
 
@@ -286,8 +289,19 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
 
     private func dispatchCollected() {
         guard !collected.isEmpty else { return }
-        let reports = collected
-        collected.removeAll(keepingCapacity: true)
+        // Double-buffered: the callbacks fill `collected` while this poll's reports are handed on,
+        // and neither buffer is ever copied or reallocated.
+        var reports: [DeliveryReport] = []
+        swap(&reports, &spareReports)
+        swap(&reports, &collected)
+        defer {
+            reports.removeAll(keepingCapacity: true)
+            spareReports = reports
+        }
+        guard reports.contains(where: { $0.token & Self.awaitedBit != 0 }) else {
+            deliveryHandler?(reports)
+            return
+        }
         var tracked: [DeliveryReport] = []
         var resumed: [(CheckedContinuation<DeliveryReport, Never>, DeliveryReport)] = []
         awaiters.withLock { table in

@@ -171,13 +171,19 @@ final class DriftMonitor: Sendable {
 
     @inline(__always)
     static func bin(_ x: Float, edges: UnsafeBufferPointer<Float>) -> Int {
-        var low = 0
-        var high = edges.count
-        while low < high {
-            let mid = (low + high) / 2
-            if edges[mid] <= x { low = mid + 1 } else { high = mid }
+        var atOrBelow = 0
+        if edges.count <= 32 {
+            // A baseline has a few dozen edges at most: counting them all is branch-free and
+            // faster than a binary search.
+            for e in edges { atOrBelow &+= e <= x ? 1 : 0 }
+        } else {
+            var high = edges.count
+            while atOrBelow < high {
+                let mid = (atOrBelow + high) / 2
+                if edges[mid] <= x { atOrBelow = mid + 1 } else { high = mid }
+            }
         }
-        return min(max(low - 1, 0), max(edges.count - 2, 0))
+        return min(max(atOrBelow - 1, 0), max(edges.count - 2, 0))
     }
 
     /// The plan for a model, or `nil` when its card has no usable baseline.

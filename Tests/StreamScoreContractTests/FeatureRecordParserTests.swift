@@ -171,4 +171,22 @@ struct JSONWriterTests {
             #expect(String(decoding: w.bytes, as: UTF8.self) == String(v))
         }
     }
+
+    @Test("Floats and doubles are written with the digits of their description")
+    func floatsMatchDescription() {
+        var checked = 0
+        for pattern in stride(from: UInt32(0), to: UInt32.max, by: 40_009) {
+            let f = Float(bitPattern: pattern)
+            guard f.isFinite, f != f.rounded() || abs(f) >= 1e15 else { continue }
+            var w = JSONWriter()
+            w.float(f)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == f.description)
+            let d = Double(f) * 1.000000001
+            var dw = JSONWriter()
+            dw.double(d)
+            #expect(String(decoding: dw.bytes, as: UTF8.self) == d.description)
+            checked += 1
+        }
+        #expect(checked > 90_000)
+    }
 }

@@ -94,6 +94,13 @@ struct DriftTests {
         #expect(DriftMonitor.bin(6, edges: [4.3, 5, 6]) == 1)    // the max falls in the last bin
         #expect(DriftMonitor.bin(-10, edges: [4.3, 5, 6]) == 0)  // below the range: first bin
         #expect(DriftMonitor.bin(99, edges: [4.3, 5, 6]) == 1)   // above: last bin
+        // Short edge lists are counted, long ones binary-searched: both give the documented bin.
+        for edges in [(0..<20).map { Float($0) * 0.5 }, (0..<40).map { Float($0) * 0.5 }] {
+            for x in stride(from: Float(-1), through: 21, by: 0.25) {
+                let documented = min(max(edges.filter { $0 <= x }.count - 1, 0), edges.count - 2)
+                #expect(DriftMonitor.bin(x, edges: edges) == documented, "x \(x), \(edges.count) edges")
+            }
+        }
         #expect(DriftMonitor.psi(actual: [0.5, 0.5], expected: [0.5, 0.5], epsilon: 1e-4) == 0)
         let psi = DriftMonitor.psi(actual: [0.9, 0.1], expected: [0.5, 0.5], epsilon: 1e-4)
         #expect(abs(psi - (0.4 * log(0.9 / 0.5) + -0.4 * log(0.1 / 0.5))) < 1e-12)
