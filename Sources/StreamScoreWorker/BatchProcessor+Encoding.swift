@@ -23,7 +23,7 @@ extension BatchProcessor {
         private var encoded: [UInt8] = []
 
         /// Writes `ms` exactly as ``JSONWriter/milliseconds(_:)`` does.
-        mutating func write(_ ms: Double, to w: inout JSONWriter) {
+        mutating func write(_ ms: Double, to w: inout some JSONSink) {
             guard ms.isFinite else { return w.milliseconds(ms) }
             let m = Int64((ms * 1000).rounded())
             if m != micros {
@@ -50,7 +50,9 @@ extension BatchProcessor {
             records.append(topic: shadow ? configuration.shadowTopic : route?.topic ?? configuration.outputTopic,
                            key: message.key, headers: echoedHeaders(message), partition: route?.partition,
                            token: token) { bytes in
-                JSONWriter.write(appendingTo: &bytes) { w in
+                // A prediction takes about 300 bytes; a larger one (long ids, many rows) is rewritten
+                // with more room.
+                JSONWriter.write(appendingTo: &bytes, reserving: 512) { w in
                     writePrediction(&w, message: message, item: item, model: model, scored: scored, queuedMs: queuedMs,
                                     inferenceMs: inferenceMs, endToEndMs: max(0, endToEnd), pass: &pass)
                 }
@@ -58,7 +60,7 @@ extension BatchProcessor {
         }
     }
 
-    private func writePrediction(_ w: inout JSONWriter, message: KafkaMessage, item: Item, model: ServedModel,
+    private func writePrediction(_ w: inout JSONBufferWriter, message: KafkaMessage, item: Item, model: ServedModel,
                                  scored: ScoreBatch, queuedMs: Double, inferenceMs: Double, endToEndMs: Double,
                                  pass: inout EncodingPass) {
         w.raw("{\"id\":")
@@ -131,13 +133,13 @@ extension BatchProcessor {
     }
 
     /// `,"source":{"topic":"<topic>","partition":`
-    static func writeSourceStart(_ w: inout JSONWriter, topic: String) {
+    static func writeSourceStart(_ w: inout some JSONSink, topic: String) {
         w.raw(",\"source\":{\"topic\":")
         w.string(topic)
         w.raw(",\"partition\":")
     }
 
-    private func writePredictedValue(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
+    private func writePredictedValue(_ w: inout JSONBufferWriter, _ scored: ScoreBatch, row: Int) {
         switch scored.labels {
         case .int64(let labels): w.int(labels[row])
         case .string(let labels): w.string(labels[row])
@@ -146,7 +148,7 @@ extension BatchProcessor {
         }
     }
 
-    private func writeScores(_ w: inout JSONWriter, _ scored: ScoreBatch, row: Int) {
+    private func writeScores(_ w: inout JSONBufferWriter, _ scored: ScoreBatch, row: Int) {
         w.byte(UInt8(ascii: "["))
         let base = row * scored.scoreWidth
         for c in 0..<scored.scoreWidth {

@@ -189,4 +189,40 @@ struct JSONWriterTests {
         }
         #expect(checked > 90_000)
     }
+
+    func writeSample(_ w: inout some JSONSink) {
+        w.raw("{\"id\":")
+        w.string("a\"b\\c\n\u{01}é")
+        w.raw(",\"n\":[")
+        w.int(-1234567890123)
+        w.byte(UInt8(ascii: ","))
+        w.float(0.97655237)
+        w.byte(UInt8(ascii: ","))
+        w.double(4.898946e-08)
+        w.byte(UInt8(ascii: ","))
+        w.milliseconds(10264.6125)
+        w.raw(Array("]}".utf8))
+    }
+
+    @Test("The buffer writer writes exactly what the array writer writes, growing its room as needed")
+    func bufferWriter() {
+        var reference = JSONWriter()
+        writeSample(&reference)
+        for room in [1, 16, 40, 512] {
+            var bytes = Array("prefix".utf8)
+            JSONWriter.write(appendingTo: &bytes, reserving: room) { w in writeSample(&w) }
+            #expect(bytes == Array("prefix".utf8) + reference.bytes, "room \(room)")
+        }
+        var small = [UInt8](repeating: 0, count: 8)
+        small.withUnsafeMutableBufferPointer { buffer in
+            var w = JSONBufferWriter(start: buffer.baseAddress!, capacity: 5)
+            w.raw("abc")
+            #expect(!w.overflowed && w.count == 3)
+            w.raw("defg")
+            #expect(w.overflowed && w.count == 3, "a token that does not fit is not written")
+            w.byte(UInt8(ascii: "x"))
+            #expect(w.count == 4, "bytes are still written while they fit")
+        }
+        #expect(Array(small.prefix(4)) == Array("abcx".utf8))
+    }
 }
