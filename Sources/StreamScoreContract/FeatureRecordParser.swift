@@ -25,10 +25,7 @@ public struct FeatureRecordParser: Sendable {
 
     /// Parses one record value.
     public func parse(_ bytes: [UInt8]) throws(RecordRejection) -> FeatureRecord {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(RecordRejection) -> FeatureRecord in
-            var cursor = Cursor(buffer: buffer, maxDepth: maxDepth)
-            return try cursor.parseRecord()
-        }
+        try parse(bytes[...])
     }
 
     /// Parses a record from raw bytes.

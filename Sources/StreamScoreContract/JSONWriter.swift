@@ -136,14 +136,6 @@ public struct JSONWriter: JSONSink, Sendable {
         }
     }
 
-    /// Writes JSON at the end of `bytes`, which is moved into the writer and back (no copy).
-    public static func write(appendingTo bytes: inout [UInt8], _ body: (inout JSONWriter) throws -> Void) rethrows {
-        var writer = JSONWriter(capacity: 0)
-        swap(&writer.bytes, &bytes)
-        defer { swap(&writer.bytes, &bytes) }
-        try body(&writer)
-    }
-
     /// Writes JSON at the end of `bytes` through a ``JSONBufferWriter`` over `reserving` bytes of
     /// spare capacity: one capacity check for the whole value instead of one per token, several
     /// times faster for small records. A value that does not fit is written again with four

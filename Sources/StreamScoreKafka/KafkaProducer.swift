@@ -51,14 +51,7 @@ public final class KafkaProducer: Sendable {
     /// records), waiting while the local queue is full. Reports reach the delivery handler with
     /// each record's token.
     public func enqueue(_ batch: ProduceBatch) async throws(KafkaError) {
-        var start = 0
-        while start < batch.count {
-            let (next, err) = core.tryProduce(batch, from: start)
-            start = next
-            if start == batch.count { return }
-            if err != .queueFull { throw KafkaError.broker(code: err, message: err.description) }
-            await core.waitForRoom()
-        }
+        try await core.produce(batch)
     }
 
     /// Records queued locally or in flight to the broker, not yet reported.
@@ -174,58 +167,28 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
         }
     }
 
-    /// One produce attempt; returns the librdkafka error code (`.queueFull` when the queue is full).
-    func tryProduce(topic: String, key: [UInt8]?, value: UnsafeRawBufferPointer, headers: [KafkaHeader],
-                    partition: Int32?, token: UInt64) -> KafkaErrorCode {
-        guard let rkt = topicHandle(topic) else { return KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue) }
-        let hdrs = Self.makeHeaders(headers)
-        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(token))
-        let rk = handle.pointer
-        // Holding the state lock keeps close() from destroying the handle mid-call.
-        let err: rd_kafka_resp_err_t = state.withLock { s in
-            if s.stopping { return RD_KAFKA_RESP_ERR__DESTROY }
-            if let key {
-                return key.withUnsafeBytes { k in
-                    streamscore_rdk_produce(rk, rkt, partition ?? RD_KAFKA_PARTITION_UA, k.baseAddress, k.count,
-                                            value.baseAddress, value.count, hdrs, opaque)
-                }
-            }
-            return streamscore_rdk_produce(rk, rkt, partition ?? RD_KAFKA_PARTITION_UA, nil, 0,
-                                           value.baseAddress, value.count, hdrs, opaque)
-        }
-        if err.rawValue != 0, let hdrs { rd_kafka_headers_destroy(hdrs) }
-        return KafkaErrorCode(rawValue: err.rawValue)
-    }
-
     /// Produces `batch`'s records from `start` until done or the first failure; returns where it stopped.
     func tryProduce(_ batch: ProduceBatch, from start: Int) -> (next: Int, error: KafkaErrorCode) {
-        var last: (name: String, rkt: OpaquePointer)?
-        var handles: [(name: String, rkt: OpaquePointer)] = []
-        for e in batch.entries[start...] where last?.name != e.topic {
-            if let known = handles.first(where: { $0.name == e.topic }) { last = known; continue }
-            guard let rkt = topicHandle(e.topic) else {
-                return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue))
-            }
-            last = (e.topic, rkt)
-            handles.append((e.topic, rkt))
-        }
         let rk = handle.pointer
+        // Holding the state lock keeps close() from destroying the handle mid-call.
         return state.withLock { s -> (Int, KafkaErrorCode) in
             if s.stopping { return (start, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__DESTROY.rawValue)) }
             return batch.bytes.withUnsafeBytes { bytes -> (Int, KafkaErrorCode) in
                 batch.entries.withUnsafeBufferPointer { entries -> (Int, KafkaErrorCode) in
-                    var rkt = handles[0].rkt
-                    var topic = handles[0].name
+                    // Records come in runs of one topic: look its handle up once per run.
+                    var current: (topic: String, rkt: OpaquePointer)?
                     for i in start..<entries.count {
-                        if entries[i].topic != topic {
-                            topic = entries[i].topic
-                            rkt = handles.first(where: { $0.name == topic })!.rkt
+                        if current?.topic != entries[i].topic {
+                            guard let rkt = topicHandle(entries[i].topic) else {
+                                return (i, KafkaErrorCode(rawValue: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue))
+                            }
+                            current = (entries[i].topic, rkt)
                         }
                         let hdrs = Self.makeHeaders(entries[i].headers)
                         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(entries[i].token))
                         let key = entries[i].key
                         let value = entries[i].value
-                        let err = streamscore_rdk_produce(rk, rkt, entries[i].partition ?? RD_KAFKA_PARTITION_UA,
+                        let err = streamscore_rdk_produce(rk, current!.rkt, entries[i].partition ?? RD_KAFKA_PARTITION_UA,
                                                           key.map { r in bytes.baseAddress.map { $0 + r.lowerBound } ?? emptyKey },
                                                           key?.count ?? 0, bytes.baseAddress.map { $0 + value.lowerBound },
                                                           value.count, hdrs, opaque)
@@ -255,11 +218,20 @@ final class ProducerCore: @unchecked Sendable, RDKafkaLogSink {
 
     func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], partition: Int32?,
                  token: UInt64) async throws(KafkaError) {
-        while true {
-            let err = value.withUnsafeBytes {
-                tryProduce(topic: topic, key: key, value: $0, headers: headers, partition: partition, token: token)
-            }
-            if err == .noError { return }
+        var batch = ProduceBatch(records: 1, bytes: (key?.count ?? 0) + value.count)
+        batch.appendRecord(topic: topic, key: key?[...], headers: headers, partition: partition, token: token) {
+            $0.append(contentsOf: value)
+        }
+        try await produce(batch)
+    }
+
+    /// Produces every record of `batch` in order, waiting for room while the local queue is full.
+    func produce(_ batch: ProduceBatch) async throws(KafkaError) {
+        var start = 0
+        while start < batch.count {
+            let (next, err) = tryProduce(batch, from: start)
+            start = next
+            if start == batch.count { return }
             if err != .queueFull {
                 if state.withLock({ $0.stopping }) { throw .closed }
                 throw .broker(code: err, message: err.description)

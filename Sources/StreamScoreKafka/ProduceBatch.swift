@@ -32,15 +32,20 @@ public struct ProduceBatch: Sendable {
     /// The bytes of one record's value.
     public func value(of entry: Entry) -> ArraySlice<UInt8> { bytes[entry.value] }
 
-    /// The bytes of one record's key, if it has one.
-    public func key(of entry: Entry) -> ArraySlice<UInt8>? { entry.key.map { bytes[$0] } }
-
     /// Appends a record whose value `writeValue` appends to the shared buffer (its bytes are the
     /// value; it must only append).
     public mutating func append(topic: String, key: ArraySlice<UInt8>?, headers: [KafkaHeader] = [],
                                 partition: Int32? = nil, token: UInt64,
                                 writeValue: (inout [UInt8]) throws -> Void) rethrows {
         precondition(token < 1 << 63, "tokens must be below 2^63")
+        try appendRecord(topic: topic, key: key, headers: headers, partition: partition, token: token,
+                         writeValue: writeValue)
+    }
+
+    /// ``append(topic:key:headers:partition:token:writeValue:)`` for any token, including the
+    /// producer's own tokens for awaited sends (at and above 2⁶³).
+    mutating func appendRecord(topic: String, key: ArraySlice<UInt8>?, headers: [KafkaHeader], partition: Int32?,
+                               token: UInt64, writeValue: (inout [UInt8]) throws -> Void) rethrows {
         let keyRange = key.map { k -> Range<Int> in
             let start = bytes.count
             bytes.append(contentsOf: k)

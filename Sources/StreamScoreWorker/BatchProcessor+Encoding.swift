@@ -180,7 +180,7 @@ extension BatchProcessor {
         builder.add(forInput: nil, tracking: .init(rows: 0, sourceTimestampMs: nil, arrival: arrival)) { records in
             records.append(topic: route.topic, key: message.key, headers: echoedHeaders(message),
                            partition: route.partition, token: BatchOutputs.untracked) { bytes in
-                JSONWriter.write(appendingTo: &bytes) { w in
+                JSONWriter.write(appendingTo: &bytes, reserving: 512) { w in
                     w.raw("{\"id\":")
                     if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) } else { w.raw("null") }
                     w.raw(",\"error\":")

@@ -44,12 +44,6 @@ final class ServedModel: Sendable {
         isClassifier = (model.card.task ?? (model.card.classes == nil ? "regression" : "classification")) == "classification"
     }
 
-    /// The readable label for a predicted class.
-    func label(for value: Int64) -> String? {
-        guard let classes, value >= 0, value < classes.count else { return nil }
-        return classes[Int(value)]
-    }
-
     /// The label for a predicted class as a JSON string.
     func encodedLabel(for value: Int64) -> [UInt8]? {
         guard let encodedClasses, value >= 0, value < encodedClasses.count else { return nil }

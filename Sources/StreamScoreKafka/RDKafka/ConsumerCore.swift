@@ -15,10 +15,6 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         var pollWaitingForDrain = false
         var stopping = false
         var closed = false
-
-        var count: Int { buffer.count }
-
-        mutating func take(_ max: Int) -> [KafkaMessage] { buffer.take(max) }
     }
 
     let logger: Logger
@@ -166,16 +162,16 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     // MARK: Application side
 
-    var bufferedCount: Int { shared.withLock { $0.count } }
+    var bufferedCount: Int { shared.withLock { $0.buffer.count } }
     var currentAssignment: [TopicPartition] { shared.withLock { $0.assignment } }
 
     func nextBatch(maxMessages: Int, timeout: Duration?) async -> [KafkaMessage]? {
         precondition(maxMessages > 0)
         return await withCheckedContinuation { (c: CheckedContinuation<[KafkaMessage]?, Never>) in
             let ready: [KafkaMessage]?? = shared.withLock { s in
-                if s.count > 0 {
-                    let batch = s.take(maxMessages)
-                    if s.pollWaitingForDrain && s.count <= options.maxBufferedMessages / 2 {
+                if s.buffer.count > 0 {
+                    let batch = s.buffer.take(maxMessages)
+                    if s.pollWaitingForDrain && s.buffer.count <= options.maxBufferedMessages / 2 {
                         s.pollWaitingForDrain = false
                         drained.signal()
                     }
@@ -398,7 +394,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         enum Action { case none, pause([TopicPartition]), resume([TopicPartition]) }
         let limit = options.maxBufferedMessages
         let mustWait = shared.withLock { s -> Bool in
-            guard !s.flowPaused, !s.stopping, s.count >= limit else { return false }
+            guard !s.flowPaused, !s.stopping, s.buffer.count >= limit else { return false }
             s.pollWaitingForDrain = true
             return true
         }
@@ -407,7 +403,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             let deadline = ContinuousClock.now + options.stallPauseAfter
             while ContinuousClock.now < deadline {
                 let keepWaiting = shared.withLock { s -> Bool in
-                    let waiting = !s.stopping && s.count > limit / 2
+                    let waiting = !s.stopping && s.buffer.count > limit / 2
                     s.pollWaitingForDrain = waiting
                     return waiting
                 }
@@ -417,11 +413,11 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             shared.withLock { $0.pollWaitingForDrain = false }
         }
         let (action, paused): (Action, Bool) = shared.withLock { s in
-            if !s.flowPaused && s.count > limit / 2 && mustWait {
+            if !s.flowPaused && s.buffer.count > limit / 2 && mustWait {
                 s.flowPaused = true
                 return (.pause(s.assignment), true)
             }
-            if s.flowPaused && s.count <= limit / 2 {
+            if s.flowPaused && s.buffer.count <= limit / 2 {
                 s.flowPaused = false
                 return (.resume(s.assignment.filter { !s.appPaused.contains($0) }), false)
             }
@@ -440,7 +436,7 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             s.buffer.append(chunk)
             guard !s.waiters.isEmpty else { return nil }
             let waiter = s.waiters.removeFirst()
-            return (waiter.continuation, s.take(waiter.max))
+            return (waiter.continuation, s.buffer.take(waiter.max))
         }
         if let (c, batch) = handoff { c.resume(returning: batch) }
     }
