@@ -164,7 +164,9 @@ struct BatchProcessor: Sendable {
     private static func groupIndex(for model: ServedModel, in groups: inout [ModelGroup], capacity: Int) -> Int {
         if let last = groups.indices.last, groups[last].model === model { return last }
         if let found = groups.firstIndex(where: { $0.model === model }) { return found }
-        groups.append(ModelGroup(model: model, assembler: FeatureAssembler(schema: model, capacityRows: capacity)))
+        var group = ModelGroup(model: model, assembler: FeatureAssembler(schema: model, capacityRows: capacity))
+        group.items.reserveCapacity(capacity)
+        groups.append(group)
         return groups.count - 1
     }
 
@@ -177,15 +179,20 @@ struct BatchProcessor: Sendable {
         if message.value.count > configuration.maxRecordBytes {
             throw RecordRejection(.tooLarge, "the record is \(message.value.count) bytes; the limit is \(configuration.maxRecordBytes)")
         }
-        if let deadline = message.headers.string(named: HeaderName.deadlineMs) {
-            guard let ms = Int64(deadline) else {
-                throw RecordRejection(.invalidRecord, "header deadline-ms is not epoch milliseconds: '\(deadline)'")
+        var modelName: String?
+        var modelVersion: String?
+        if !message.headers.isEmpty {
+            if let deadline = message.headers.string(named: HeaderName.deadlineMs) {
+                guard let ms = Int64(deadline) else {
+                    throw RecordRejection(.invalidRecord, "header deadline-ms is not epoch milliseconds: '\(deadline)'")
+                }
+                if ms < nowMs { throw RecordRejection(.expired, "the deadline passed \(nowMs - ms) ms before scoring") }
             }
-            if ms < nowMs { throw RecordRejection(.expired, "the deadline passed \(nowMs - ms) ms before scoring") }
+            modelName = message.headers.string(named: HeaderName.model)
+            modelVersion = message.headers.string(named: HeaderName.modelVersion)
         }
-        let route = try models.resolve(name: message.headers.string(named: HeaderName.model),
-                                       version: message.headers.string(named: HeaderName.modelVersion),
-                                       key: message.key, fallbackKey: message.offset ^ (Int64(message.partition) << 48))
+        let route = try models.resolve(name: modelName, version: modelVersion, key: message.key,
+                                       fallbackKey: message.offset ^ (Int64(message.partition) << 48))
         let g = Self.groupIndex(for: route.model, in: &groups, capacity: configuration.maxBatchRows)
         // The common all-numbers shape skips the generic parse; anything else, or anything the
         // model would reject, takes the full path below, which gives the exact reason.

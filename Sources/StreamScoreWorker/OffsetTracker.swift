@@ -25,6 +25,11 @@ final class OffsetTracker: Sendable {
         }
 
         func index(of offset: Int64) -> Int? {
+            // Consumed offsets are usually consecutive: try the position that assumes so first.
+            if head < offsets.count, offset >= offsets[head] {
+                let guess = head + Int(offset - offsets[head])
+                if guess < offsets.count, offsets[guess] == offset { return guess }
+            }
             var lo = head
             var hi = offsets.count - 1
             while lo <= hi {

@@ -77,15 +77,21 @@ struct BatchOutputs: Sendable {
 /// one consumed chunk share their arrival, so most lookups skip the `Duration` arithmetic.
 struct ElapsedSince {
     let end: ContinuousClock.Instant
-    private var last: (arrival: ContinuousClock.Instant, ms: Double)?
+    // Plain fields rather than an optional tuple, whose generic copies cost more than the arithmetic.
+    private var lastArrival: ContinuousClock.Instant
+    private var lastMs: Double
 
-    init(until end: ContinuousClock.Instant) { self.end = end }
+    init(until end: ContinuousClock.Instant) {
+        self.end = end
+        lastArrival = end
+        lastMs = 0
+    }
 
     mutating func milliseconds(from arrival: ContinuousClock.Instant) -> Double {
-        if let last, last.arrival == arrival { return last.ms }
-        let ms = (end - arrival).milliseconds
-        last = (arrival, ms)
-        return ms
+        if arrival == lastArrival { return lastMs }
+        lastArrival = arrival
+        lastMs = (end - arrival).milliseconds
+        return lastMs
     }
 }
 
