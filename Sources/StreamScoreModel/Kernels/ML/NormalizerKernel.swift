@@ -42,34 +42,43 @@ struct NormalizerKernel: Kernel {
         guard stride > 0, !input.isEmpty else { return }
         let step = shape.count > 1 ? shape.dropFirst(2).reduce(1, *) : 1
         let lines = input.count / stride
-        for n in 0..<lines {
-            let start = (n % step) + (n / step) * (stride * step)
-            let positions = (0..<stride).map { start + $0 * step }
-            switch norm {
-            case .max:
-                var maximum = -Float.greatestFiniteMagnitude
-                for i in positions {
-                    let v = input[i].mlFloatValue
-                    maximum = maximum < v ? v : maximum
-                }
-                for i in positions { out[i] = maximum != 0 ? input[i].mlFloatValue / maximum : input[i].mlFloatValue }
-            case .l1:
-                var sum: Float = 0
-                for i in positions { sum += magnitude(input[i]) }
-                for i in positions { out[i] = sum != 0 ? input[i].mlFloatValue / sum : input[i].mlFloatValue }
-            case .l2:
-                var sum: Float = 0
-                for i in positions {
-                    let sq = square(input[i])
-                    out[i] = sq
-                    sum += sq
-                }
-                for i in positions {
-                    if sum != 0 {
-                        let r = (out[i] / sum).squareRoot()
-                        out[i] = input[i] < 0 ? -r : r
-                    } else {
-                        out[i] = input[i].mlFloatValue
+        input.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { out in
+                for n in 0..<lines {
+                    // The line's k-th element sits at start + k·step (no per-line index array).
+                    let start = (n % step) + (n / step) * (stride * step)
+                    let end = start + stride * step
+                    switch norm {
+                    case .max:
+                        var maximum = -Float.greatestFiniteMagnitude
+                        for i in Swift.stride(from: start, to: end, by: step) {
+                            let v = input[i].mlFloatValue
+                            maximum = maximum < v ? v : maximum
+                        }
+                        for i in Swift.stride(from: start, to: end, by: step) {
+                            out[i] = maximum != 0 ? input[i].mlFloatValue / maximum : input[i].mlFloatValue
+                        }
+                    case .l1:
+                        var sum: Float = 0
+                        for i in Swift.stride(from: start, to: end, by: step) { sum += magnitude(input[i]) }
+                        for i in Swift.stride(from: start, to: end, by: step) {
+                            out[i] = sum != 0 ? input[i].mlFloatValue / sum : input[i].mlFloatValue
+                        }
+                    case .l2:
+                        var sum: Float = 0
+                        for i in Swift.stride(from: start, to: end, by: step) {
+                            let sq = square(input[i])
+                            out[i] = sq
+                            sum += sq
+                        }
+                        for i in Swift.stride(from: start, to: end, by: step) {
+                            if sum != 0 {
+                                let r = (out[i] / sum).squareRoot()
+                                out[i] = input[i] < 0 ? -r : r
+                            } else {
+                                out[i] = input[i].mlFloatValue
+                            }
+                        }
                     }
                 }
             }
