@@ -18,6 +18,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks.",
-        subcommands: [BenchKafkaCommand.self, BenchModelCommand.self, BenchWorkerCommand.self, BenchGatewayCommand.self]
+        subcommands: [BenchKafkaCommand.self, BenchModelCommand.self, BenchScoringCommand.self, BenchWorkerCommand.self, BenchGatewayCommand.self]
     )
 }

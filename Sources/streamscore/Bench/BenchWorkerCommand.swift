@@ -36,6 +36,9 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
     @Option(help: "Worker --max-inflight-rows.")
     var maxInflightRows = 20_000
 
+    @Option(name: .customLong("kafka"), help: "A librdkafka property NAME=VALUE for the worker's clients (repeatable).")
+    var kafkaProperties: [String] = []
+
     @Option(help: "Path to the C pass-through ruler (built from shared/reference/passthrough.c).")
     var reference: String?
 
@@ -53,13 +56,9 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             TopicSpec("bench-process-out", partitions: 6),
         ])
         defer { broker.shutdown() }
-        let rows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9],
-                                [4.9, 3.0, 1.4, 0.2], [5.7, 2.8, 4.1, 1.3]]
         printError("preloading \(records) iris records on \(broker.bootstrapServers)")
-        _ = try await KafkaBenchmarks.produce(bootstrap: broker.bootstrapServers, topic: "features", count: records) { i in
-            let r = rows[i % rows.count]
-            return Array("{\"id\":\"r\(i)\",\"features\":[\(r[0]),\(r[1]),\(r[2]),\(r[3])]}".utf8)
-        }
+        _ = try await KafkaBenchmarks.produce(bootstrap: broker.bootstrapServers, topic: "features", count: records,
+                                              value: BenchRecords.iris)
 
         var cRate: Double?
         if let reference {
@@ -113,7 +112,8 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
             let run = try await WorkerProcessRun.run(
                 bootstrap: broker.bootstrapServers, models: models, records: records, outputTopic: "bench-process-out",
                 arguments: ["--max-batch-rows", "\(maxBatchRows)", "--max-batch-delay-ms", "\(maxBatchDelayMs)",
-                            "--lanes", "\(lanes)", "--max-inflight-rows", "\(maxInflightRows)"])
+                            "--lanes", "\(lanes)", "--max-inflight-rows", "\(maxInflightRows)"]
+                    + kafkaProperties.flatMap { ["--kafka", $0] })
             processRSS = run.peakRSSMegabytes
             printLine(String(format: "worker process RSS  %10.1f MB  (peak, streamscore worker alone)", run.peakRSSMegabytes))
         }
@@ -125,6 +125,18 @@ struct BenchWorkerCommand: AsyncParsableCommand, EnvironmentConfigurable {
                   + String(format: "\"e2e_p50_ms\": %.1f, \"e2e_p99_ms\": %.1f, \"mean_batch_rows\": %.1f, \"peak_rss_mb\": %.1f",
                            summary.endToEndMs.p50, summary.endToEndMs.p99, summary.meanBatchRows, rss)
                   + (processRSS.map { String(format: ", \"worker_process_rss_mb\": %.1f", $0) } ?? "") + "}")
+    }
+}
+
+/// The records the worker benchmarks score.
+enum BenchRecords {
+    static let irisRows: [[Double]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 4.4, 1.4], [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9],
+                                       [4.9, 3.0, 1.4, 0.2], [5.7, 2.8, 4.1, 1.3]]
+
+    /// Record `i`: `{"id":"r<i>","features":[…]}` with one of six iris rows.
+    static func iris(_ i: Int) -> [UInt8] {
+        let r = irisRows[i % irisRows.count]
+        return Array("{\"id\":\"r\(i)\",\"features\":[\(r[0]),\(r[1]),\(r[2]),\(r[3])]}".utf8)
     }
 }
 
@@ -142,6 +154,7 @@ extension BenchWorkerCommand {
         config.httpPort = nil
         config.driftWindowRows = driftWindowRows
         config.modelPollInterval = nil
+        config.kafkaProperties = try parseKafkaProperties(kafkaProperties)
         var logger = Logger(label: "bench.worker")
         logger.logLevel = .error
         let worker = try Worker(configuration: config, logger: logger)
