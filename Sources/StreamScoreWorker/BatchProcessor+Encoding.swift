@@ -38,18 +38,23 @@ extension BatchProcessor {
 
     /// Appends the prediction for `item`: to the reply topic when the input asked for one, else
     /// to the output topic; with `shadow`, an untracked one to the shadow topic.
-    func appendPrediction(_ message: KafkaMessage, token: UInt64, arrival: ContinuousClock.Instant, _ item: Item,
-                          model: ServedModel, scored: ScoreBatch, queuedMs: Double, inferenceMs: Double,
+    ///
+    /// The message is read in place (through a pointer into the batch) rather than copied, which
+    /// would retain and release its buffers once per record.
+    func appendPrediction(_ message: UnsafePointer<KafkaMessage>, token: UInt64, arrival: ContinuousClock.Instant,
+                          _ item: Item, model: ServedModel, scored: ScoreBatch, queuedMs: Double, inferenceMs: Double,
                           pass: inout EncodingPass, shadow: Bool, into builder: inout OutputBuilder) {
-        let route = shadow ? nil : replyRoute(message)
-        let tracking = BatchOutputs.Tracking(rows: shadow ? 0 : item.rows.count, sourceTimestampMs: message.timestamp,
+        let hasHeaders = !message.pointee.headers.isEmpty
+        let route = shadow || !hasHeaders ? nil : replyRoute(message.pointee)
+        let timestamp = message.pointee.timestamp
+        let tracking = BatchOutputs.Tracking(rows: shadow ? 0 : item.rows.count, sourceTimestampMs: timestamp,
                                              arrival: arrival)
-        let endToEnd = message.timestamp.map { Double(pass.epochMicros - $0 * 1000) / 1000 }
+        let endToEnd = timestamp.map { Double(pass.epochMicros - $0 * 1000) / 1000 }
             ?? pass.sinceArrival.milliseconds(from: arrival)
         builder.add(forInput: shadow ? nil : item.index, tracking: tracking) { records in
             records.append(topic: shadow ? configuration.shadowTopic : route?.topic ?? configuration.outputTopic,
-                           key: message.key, headers: echoedHeaders(message), partition: route?.partition,
-                           token: token) { bytes in
+                           key: message.pointee.key, headers: hasHeaders ? echoedHeaders(message.pointee) : [],
+                           partition: route?.partition, token: token) { bytes in
                 // A prediction takes about 300 bytes; a larger one (long ids, many rows) is rewritten
                 // with more room.
                 JSONWriter.write(appendingTo: &bytes, reserving: 512) { w in
@@ -60,17 +65,17 @@ extension BatchProcessor {
         }
     }
 
-    private func writePrediction(_ w: inout JSONBufferWriter, message: KafkaMessage, item: Item, model: ServedModel,
+    private func writePrediction(_ w: inout JSONBufferWriter, message: UnsafePointer<KafkaMessage>, item: Item, model: ServedModel,
                                  scored: ScoreBatch, queuedMs: Double, inferenceMs: Double, endToEndMs: Double,
                                  pass: inout EncodingPass) {
         w.raw("{\"id\":")
         if let text = item.idText {
             // Printable ASCII without escapes: its bytes are already the JSON string's content.
             w.byte(UInt8(ascii: "\""))
-            message.value.withUnsafeBufferPointer { w.raw(UnsafeBufferPointer(rebasing: $0[text])) }
+            message.pointee.value.withUnsafeBufferPointer { w.raw(UnsafeBufferPointer(rebasing: $0[text])) }
             w.byte(UInt8(ascii: "\""))
         } else if let id = item.id { w.string(id) }
-        else if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) }
+        else if let key = message.pointee.key { w.string(String(decoding: key, as: UTF8.self)) }
         else { w.raw("null") }
         w.raw(model.encodedIdentity)
         let scoreKey: StaticString = model.isClassifier ? "probabilities" : "scores"
@@ -118,11 +123,11 @@ extension BatchProcessor {
                 writeScores(&w, scored, row: r)
             }
         }
-        if message.topic == configuration.inputTopic { w.raw(encodedInputSource) }
-        else { Self.writeSourceStart(&w, topic: message.topic) }
-        w.int(Int64(message.partition))
+        if message.pointee.topic == configuration.inputTopic { w.raw(encodedInputSource) }
+        else { Self.writeSourceStart(&w, topic: message.pointee.topic) }
+        w.int(Int64(message.pointee.partition))
         w.raw(",\"offset\":")
-        w.int(message.offset)
+        w.int(message.pointee.offset)
         w.raw("},\"timings_ms\":{\"queued\":")
         pass.queued.write(queuedMs, to: &w)
         w.raw(",\"inference\":")

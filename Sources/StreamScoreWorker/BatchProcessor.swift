@@ -75,12 +75,19 @@ struct BatchProcessor: Sendable {
         // One snapshot for the whole batch: a model swap never changes a batch in flight.
         let models = registry.current
         var groups: [ModelGroup] = []
+        // Records without headers all take the default route unless a canary splits it by key:
+        // resolve it once for the batch.
+        var defaultGroup: Int?
+        if let route = models.fixedDefaultRoute, route.shadow == nil {
+            defaultGroup = Self.groupIndex(for: route.model, in: &groups, capacity: configuration.maxBatchRows)
+        }
         var queued = ElapsedSince(until: started)
         timings.queueMicros.reserveCapacity(batch.count)
         for i in 0..<batch.count {
             timings.queueMicros.append(Int64(queued.milliseconds(from: batch.arrivals[i]) * 1000))
             do {
-                try decode(batch.messages[i], index: i, models: models, nowMs: nowMs, into: &groups)
+                try decode(batch.messages.baseAddress! + i, index: i, models: models, defaultGroup: defaultGroup,
+                           nowMs: nowMs, into: &groups)
             } catch {
                 appendDeadLetter(batch.messages[i], input: i, token: batch.tokens[i], arrival: batch.arrivals[i], error,
                                  into: &builder)
@@ -115,7 +122,7 @@ struct BatchProcessor: Sendable {
             var pass = EncodingPass()
             for item in group.items {
                 let queuedMs = waited.milliseconds(from: batch.arrivals[item.index])
-                appendPrediction(batch.messages[item.index], token: batch.tokens[item.index],
+                appendPrediction(batch.messages.baseAddress! + item.index, token: batch.tokens[item.index],
                                  arrival: batch.arrivals[item.index], item, model: model, scored: scored, queuedMs: queuedMs,
                                  inferenceMs: inferenceMs, pass: &pass, shadow: false, into: &builder)
                 if item.shadow != nil { shadowed.append(item) }
@@ -151,7 +158,8 @@ struct BatchProcessor: Sendable {
             var waited = ElapsedSince(until: started)
             var pass = EncodingPass()
             for item in group.items {
-                appendPrediction(batch.messages[item.index], token: BatchOutputs.untracked, arrival: batch.arrivals[item.index],
+                appendPrediction(batch.messages.baseAddress! + item.index, token: BatchOutputs.untracked,
+                                 arrival: batch.arrivals[item.index],
                                  item, model: group.model, scored: scored,
                                  queuedMs: waited.milliseconds(from: batch.arrivals[item.index]), inferenceMs: inferenceMs,
                                  pass: &pass, shadow: true, into: &builder)
@@ -173,12 +181,21 @@ struct BatchProcessor: Sendable {
     // MARK: Decoding
 
     /// Checks a record, routes it, and appends its rows to its model's group.
-    private func decode(_ message: KafkaMessage, index: Int, models: ModelSet, nowMs: Int64,
-                        into groups: inout [ModelGroup]) throws(RecordRejection) {
-        if message.value.isEmpty { throw RecordRejection(.empty, "the record value is empty") }
-        if message.value.count > configuration.maxRecordBytes {
-            throw RecordRejection(.tooLarge, "the record is \(message.value.count) bytes; the limit is \(configuration.maxRecordBytes)")
+    /// The message is read in place (through a pointer into the batch): the common record is
+    /// decoded without copying it.
+    private func decode(_ pointer: UnsafePointer<KafkaMessage>, index: Int, models: ModelSet, defaultGroup: Int?,
+                        nowMs: Int64, into groups: inout [ModelGroup]) throws(RecordRejection) {
+        let size = pointer.pointee.value.count
+        if size == 0 { throw RecordRejection(.empty, "the record value is empty") }
+        if size > configuration.maxRecordBytes {
+            throw RecordRejection(.tooLarge, "the record is \(size) bytes; the limit is \(configuration.maxRecordBytes)")
         }
+        if pointer.pointee.headers.isEmpty, let g = defaultGroup,
+           let fast = groups[g].assembler.appendNumeric(pointer.pointee.value, parser: parser) {
+            groups[g].items.append(Item(index: index, idText: fast.id, isMultiRow: false, rows: fast.rows))
+            return
+        }
+        let message = pointer.pointee
         var modelName: String?
         var modelVersion: String?
         if !message.headers.isEmpty {

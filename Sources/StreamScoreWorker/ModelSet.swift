@@ -98,6 +98,13 @@ struct ModelSet: Sendable {
         return ModelRoute(model: r.serving, shadow: r.shadow)
     }
 
+    /// The route of every record that names no model or version, when it does not depend on the
+    /// record's key (no canary on the default model); `nil` otherwise.
+    var fixedDefaultRoute: ModelRoute? {
+        guard let r = defaultRoutes, r.canary == nil else { return nil }
+        return ModelRoute(model: r.serving, shadow: r.shadow)
+    }
+
     /// Model name → version served by default.
     var summary: [String: String] { routes.mapValues(\.serving.version) }
 
