@@ -180,15 +180,45 @@ public struct JSONBufferWriter: JSONSink {
         count += 1
     }
 
+    /// Runs up to 32 bytes (nearly every JSON token) are copied as two overlapping pairs of
+    /// words (the way `memcpy` copies small sizes): a few moves, one branch per size class, no
+    /// loop and no call.
     @inlinable @inline(__always) public mutating func writeBytes(_ run: UnsafeBufferPointer<UInt8>) {
-        guard run.count <= capacity - count else { overflowed = true; return }
+        let n = run.count
+        guard n <= capacity - count else { overflowed = true; return }
         guard let source = run.baseAddress else { return }
-        if run.count <= 16 {
-            for i in 0..<run.count { start[count + i] = source[i] }
-        } else {
-            (start + count).update(from: source, count: run.count)
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(start + count)
+        if n >= 16 {
+            if n <= 32 {
+                let a = from.loadUnaligned(as: UInt64.self)
+                let b = from.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let c = from.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
+                let d = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                to.storeBytes(of: a, as: UInt64.self)
+                to.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+                to.storeBytes(of: c, toByteOffset: n - 16, as: UInt64.self)
+                to.storeBytes(of: d, toByteOffset: n - 8, as: UInt64.self)
+            } else {
+                to.copyMemory(from: from, byteCount: n)
+            }
+        } else if n >= 8 {
+            let a = from.loadUnaligned(as: UInt64.self)
+            let b = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            to.storeBytes(of: a, as: UInt64.self)
+            to.storeBytes(of: b, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            let a = from.loadUnaligned(as: UInt32.self)
+            let b = from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            to.storeBytes(of: a, as: UInt32.self)
+            to.storeBytes(of: b, toByteOffset: n - 4, as: UInt32.self)
+        } else if n > 0 {
+            // 1–3 bytes: the first, the middle and the last cover them.
+            to.storeBytes(of: from.load(as: UInt8.self), as: UInt8.self)
+            to.storeBytes(of: from.load(fromByteOffset: n / 2, as: UInt8.self), toByteOffset: n / 2, as: UInt8.self)
+            to.storeBytes(of: from.load(fromByteOffset: n - 1, as: UInt8.self), toByteOffset: n - 1, as: UInt8.self)
         }
-        count += run.count
+        count += n
     }
 }
 

@@ -225,4 +225,26 @@ struct JSONWriterTests {
         }
         #expect(Array(small.prefix(4)) == Array("abcx".utf8))
     }
+
+    @Test("The buffer writer copies runs of every length from 0 to 40 exactly, and nothing past them")
+    func bufferWriterRunLengths() {
+        let source = (0..<64).map { UInt8(33 + $0) }
+        for offset in [0, 1, 7] {
+            for length in 0...40 {
+                // 0xEE marks bytes the writer must leave alone.
+                var buffer = [UInt8](repeating: 0xEE, count: 128)
+                let written = buffer.withUnsafeMutableBufferPointer { out -> Int in
+                    var w = JSONBufferWriter(start: out.baseAddress! + offset, capacity: length + 3)
+                    source.withUnsafeBufferPointer { w.raw(UnsafeBufferPointer(rebasing: $0[5..<(5 + length)])) }
+                    #expect(!w.overflowed)
+                    return w.count
+                }
+                #expect(written == length)
+                #expect(Array(buffer[offset..<(offset + length)]) == Array(source[5..<(5 + length)]),
+                        "length \(length) at offset \(offset)")
+                #expect(buffer[..<offset].allSatisfy { $0 == 0xEE } && buffer[(offset + length)...].allSatisfy { $0 == 0xEE },
+                        "length \(length) at offset \(offset) wrote outside its run")
+            }
+        }
+    }
 }
