@@ -180,15 +180,21 @@ public struct JSONBufferWriter: JSONSink {
         count += 1
     }
 
-    /// Runs up to 32 bytes (nearly every JSON token) are copied as two overlapping pairs of
-    /// words (the way `memcpy` copies small sizes): a few moves, one branch per size class, no
-    /// loop and no call.
     @inlinable @inline(__always) public mutating func writeBytes(_ run: UnsafeBufferPointer<UInt8>) {
         let n = run.count
         guard n <= capacity - count else { overflowed = true; return }
         guard let source = run.baseAddress else { return }
-        let from = UnsafeRawPointer(source)
-        let to = UnsafeMutableRawPointer(start + count)
+        SmallCopy.copy(from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(start + count), count: n)
+        count += n
+    }
+}
+
+/// Copies of a few bytes, as JSON tokens are.
+@usableFromInline enum SmallCopy {
+    /// Copies `n` bytes; up to 32 go as two overlapping pairs of words (the way `memcpy` copies
+    /// small sizes): a few moves and one branch per size class, no loop and no call.
+    @inlinable @inline(__always)
+    static func copy(from: UnsafeRawPointer, to: UnsafeMutableRawPointer, count n: Int) {
         if n >= 16 {
             if n <= 32 {
                 let a = from.loadUnaligned(as: UInt64.self)
@@ -218,7 +224,6 @@ public struct JSONBufferWriter: JSONSink {
             to.storeBytes(of: from.load(fromByteOffset: n / 2, as: UInt8.self), toByteOffset: n / 2, as: UInt8.self)
             to.storeBytes(of: from.load(fromByteOffset: n - 1, as: UInt8.self), toByteOffset: n - 1, as: UInt8.self)
         }
-        count += n
     }
 }
 
@@ -248,8 +253,10 @@ public struct JSONBufferWriter: JSONSink {
 
     @inlinable mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
         let n = min(buffer.count, 32 - count)
+        guard n > 0, let source = buffer.baseAddress else { return }
+        let offset = count
         withUnsafeMutableBytes(of: &storage) { bytes in
-            for i in 0..<n { bytes[count + i] = buffer[i] }
+            SmallCopy.copy(from: UnsafeRawPointer(source), to: bytes.baseAddress! + offset, count: n)
         }
         count += n
     }
