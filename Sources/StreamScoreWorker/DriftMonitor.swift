@@ -9,8 +9,8 @@ import StreamScoreModel
 /// `windowDuration` once it has rows) each feature's PSI against the baseline is computed, and the
 /// predicted-class distribution against the training one.
 ///
-/// Each batch is binned without a lock, then merged under one lock: the cost per row is a binary
-/// search per feature.
+/// Each batch is binned without a lock, then merged under one lock: the cost per row is a table
+/// lookup per feature (``DriftBinGrid``), or a search of the edges near one.
 final class DriftMonitor: Sendable {
     struct Settings: Sendable {
         var windowRows: Int
@@ -35,10 +35,21 @@ final class DriftMonitor: Sendable {
             var column: Int
             /// Bin edges rounded to Float, like the features: a training value that sits on an
             /// edge (quantile edges often do) lands in the same bin as its Float32 copy.
-            var edges: [Float]
+            let edges: [Float]
+            /// Bins values in a table lookup; `nil` when the edges make no grid.
+            let grid: DriftBinGrid?
             /// Baseline fraction per bin, then the missing bin; or per category, then "other", then missing.
             var expected: [Double]
             var categories: [String: Int]?
+
+            init(name: String, column: Int, edges: [Float], expected: [Double], categories: [String: Int]?) {
+                self.name = name
+                self.column = column
+                self.edges = edges
+                self.grid = DriftBinGrid(edges: edges)
+                self.expected = expected
+                self.categories = categories
+            }
         }
         var features: [Feature]
         var classes: [String]?
@@ -74,6 +85,17 @@ final class DriftMonitor: Sendable {
             } else {
                 let missingBin = feature.expected.count - 1
                 let width = batch.featureCount
+                if let grid = feature.grid {
+                    batch.numbers.withUnsafeBufferPointer { numbers in
+                        counts[f].withUnsafeMutableBufferPointer { bins in
+                            for r in 0..<batch.rowCount {
+                                let x = numbers[r * width + feature.column]
+                                bins[x.isNaN ? missingBin : grid.bin(x)] += 1
+                            }
+                        }
+                    }
+                    continue
+                }
                 batch.numbers.withUnsafeBufferPointer { numbers in
                     feature.edges.withUnsafeBufferPointer { edges in
                         counts[f].withUnsafeMutableBufferPointer { bins in

@@ -127,3 +127,32 @@ struct DriftTests {
         for _ in 0..<10 { #expect(off.observe(model: model, batch: batch, scored: scored, nowMs: 0, worker: "w").isEmpty) }
     }
 }
+
+@Suite("Drift bin grid")
+struct DriftBinGridTests {
+    @Test("The grid gives the documented bin for every value: on, next to and between edges, repeated edges, outside the range")
+    func gridMatchesTheEdgeSearch() throws {
+        var generator = SystemRandomNumberGenerator()
+        let edgeLists: [[Float]] = [
+            [4.3, 5.1, 5.6, 5.8, 6.1, 6.4, 6.7, 7.0, 7.9],                // quantile edges, like a card's
+            [0, 0, 0, 0.1, 0.1, 0.2, 0.5, 0.5, 2.5],                        // repeated edges
+            [-1e-3, 1e-7, 2e-7, 3e-7, 1],                                    // edges far closer than a cell
+            (0..<100).map { Float($0) * 0.37 - 10 },                         // many equal-width bins
+            [1, 2],                                                          // one bin
+        ]
+        for edges in edgeLists {
+            let grid = try #require(DriftBinGrid(edges: edges))
+            var probes: [Float] = [-.infinity, .infinity, -1e30, 1e30, 0, -0.0]
+            for e in edges { probes += [e, e.nextUp, e.nextDown, e + 1e-4, e - 1e-4] }
+            let (low, high) = (edges.first!, edges.last!)
+            for _ in 0..<20_000 { probes.append(Float.random(in: (low - 1)...(high + 1), using: &generator)) }
+            for x in probes {
+                #expect(grid.bin(x) == DriftMonitor.bin(x, edges: edges), "x \(x) with edges \(edges.prefix(12))")
+            }
+        }
+        #expect(DriftBinGrid(edges: [3]) == nil)
+        #expect(DriftBinGrid(edges: [2, 1]) == nil)
+        #expect(DriftBinGrid(edges: [1, 1]) == nil)
+        #expect(DriftBinGrid(edges: [0, .infinity]) == nil)
+    }
+}
