@@ -55,8 +55,8 @@ public final class KafkaConsumer: Sendable {
         await core.nextBatch(maxMessages: maxMessages, timeout: timeout)
     }
 
-    /// How often the consumer had to wake librdkafka's fetchers after its prefetch queue filled
-    /// up (librdkafka 2.0.2 would otherwise idle up to a second each time).
+    /// How often the consumer had to wake librdkafka's fetchers: after its prefetch queue filled
+    /// up, and after a resume (librdkafka 2.0.2 would otherwise idle up to a second each time).
     public var fetchWakeups: Int { core.fetchWakeups }
 
     /// Stores `nextOffset` (the offset of the last processed record + 1) for commit.

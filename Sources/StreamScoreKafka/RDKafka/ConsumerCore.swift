@@ -33,8 +33,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private var lastTopic: (rkt: OpaquePointer, name: String)?
     /// Touched only by the polling thread.
     private var stallDetector: FetchStallDetector
-    /// `true` while a thread is waking the fetchers (one wake at a time).
-    private let waking = Locked(false)
+    /// Whether a thread is waking the fetchers (one at a time), and the partitions to wake once
+    /// it is done (requests that came meanwhile, merged).
+    private let waking = Locked<(running: Bool, next: Set<TopicPartition>)>((false, []))
     private let wakeups = Locked(0)
 
     /// How the consumer gets its partitions.
@@ -273,11 +274,13 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private func applyPause(_ partitions: [TopicPartition], paused: Bool) {
         guard !partitions.isEmpty else { return }
         let list = PartitionList(partitions)
-        alive.withLock { a in
-            guard a else { return }
+        let applied = alive.withLock { a -> Bool in
+            guard a else { return false }
             if paused { rd_kafka_pause_partitions(handle.pointer, list.pointer) }
             else { rd_kafka_resume_partitions(handle.pointer, list.pointer) }
+            return true
         }
+        if applied && !paused { wakeFetchers(resumed: partitions) }
     }
 
     func lag() -> [TopicPartition: Int64] {
@@ -370,22 +373,43 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     }
 
     /// Wakes the broker threads of the assigned partitions' leaders after the queue filled (see
-    /// ``FetchStallDetector``): a watermark query is a request to each partition's leader.
-    private func wakeFetchers() {
-        let partitions = shared.withLock { s in s.assignment.filter { !s.appPaused.contains($0) } }
-        guard !partitions.isEmpty, !waking.withLock({ w in defer { w = true }; return w }) else { return }
+    /// ``FetchStallDetector``), or of `resumed` partitions: a watermark query is a request to each
+    /// partition's leader. librdkafka 2.0.2 also leaves a resumed partition unfetched until its
+    /// broker thread next wakes, up to a second later: a resume op goes to the partition's own
+    /// queue, which does not wake the thread.
+    private func wakeFetchers(resumed: [TopicPartition]? = nil) {
+        let partitions = resumed ?? shared.withLock { s in s.assignment.filter { !s.appPaused.contains($0) } }
+        guard !partitions.isEmpty else { return }
         wakeups.withLock { $0 += 1 }
-        logger.debug("consumer queue drained after filling up: waking the fetchers of \(partitions.count) partition(s)")
+        logger.debug("\(resumed == nil ? "consumer queue drained after filling up" : "partitions resumed"): waking the fetchers of \(partitions.count) partition(s)")
+        // A request that comes while a wake is running is not dropped: the running thread wakes
+        // those partitions again when it is done (its own requests may have preceded the resume).
+        let start = waking.withLock { w -> Bool in
+            if w.running {
+                w.next.formUnion(partitions)
+                return false
+            }
+            w.running = true
+            return true
+        }
+        guard start else { return }
         let handle = self.handle
         let alive = self.alive
         let waking = self.waking
         DedicatedThread.start(name: "streamscore-fetch-wake") {
-            _ = Self.queryHighWatermarks(handle, alive, partitions, within: .milliseconds(1500))
-            waking.withLock { $0 = false }
+            var batch = partitions
+            while !batch.isEmpty {
+                _ = Self.queryHighWatermarks(handle, alive, batch, within: .milliseconds(1500))
+                batch = waking.withLock { w -> [TopicPartition] in
+                    defer { w.next.removeAll() }
+                    if w.next.isEmpty { w.running = false }
+                    return Array(w.next)
+                }
+            }
         }
     }
 
-    /// How often the fetchers were woken after the queue filled up.
+    /// How often the fetchers were woken (after the queue filled up, or on a resume).
     var fetchWakeups: Int { wakeups.withLock { $0 } }
 
     /// When the buffer is full, waits for the application to drain half of it; after
