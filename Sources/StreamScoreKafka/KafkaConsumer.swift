@@ -59,6 +59,10 @@ public final class KafkaConsumer: Sendable {
     /// up, and after a resume (librdkafka 2.0.2 would otherwise idle up to a second each time).
     public var fetchWakeups: Int { core.fetchWakeups }
 
+    /// Messages librdkafka delivered a second time (after a pause and resume) that the consumer
+    /// dropped, so the application sees each offset once per assignment.
+    public var repeatedMessagesDropped: Int { core.repeatedMessagesDropped }
+
     /// Stores `nextOffset` (the offset of the last processed record + 1) for commit.
     public func storeOffset(topic: String, partition: Int32, nextOffset: Int64) throws(KafkaError) {
         try core.storeOffsets([(TopicPartition(topic: topic, partition: partition), nextOffset)])

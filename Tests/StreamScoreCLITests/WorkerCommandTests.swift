@@ -3,9 +3,11 @@ import Testing
 
 @Suite("streamscore worker as a process", .serialized)
 struct WorkerCommandTests {
-    static func records(_ n: Int, prefix: String) -> Data {
+    static func records(_ n: Int, prefix: String) -> Data { records(0..<n, prefix: prefix) }
+
+    static func records(_ range: Range<Int>, prefix: String) -> Data {
         var text = ""
-        for i in 0..<n {
+        for i in range {
             text += "\(prefix)\(i):{\"id\":\"\(prefix)\(i)\",\"features\":[5.1,3.5,1.4,\(Double(i % 25) / 10)]}\n"
         }
         return Data(text.utf8)
@@ -35,10 +37,16 @@ struct WorkerCommandTests {
         defer { _ = broker.stop() }
         let bootstrap = try broker.readLine()
         let total = 50_000
-        #expect(try run(kcat, ["-P", "-b", bootstrap, "-t", "features", "-K:"], stdin: Self.records(total, prefix: "c")).status == 0)
+        // The stream arrives in two parts, the second after the kill, so the first worker dies
+        // mid-stream however fast it is.
+        let firstPart = 10_000
+        #expect(try run(kcat, ["-P", "-b", bootstrap, "-t", "features", "-K:"],
+                        stdin: Self.records(0..<firstPart, prefix: "c")).status == 0)
 
         let inflight = 1_000
-        let options = ["--max-inflight-rows", "\(inflight)", "--kafka", "auto.commit.interval.ms=20"]
+        // A short session timeout lets the group drop the killed member soon after the kill.
+        let options = ["--max-inflight-rows", "\(inflight)", "--kafka", "auto.commit.interval.ms=20",
+                       "--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=500"]
         let first = try Self.startWorker(bootstrap, options)
         _ = try first.readLine(timeout: .seconds(30))
         let deadline = ContinuousClock.now + .seconds(60)
@@ -52,6 +60,8 @@ struct WorkerCommandTests {
         first.process.waitUntilExit()
         let beforeCrash = try Self.predictionIDs(kcat, bootstrap).count
         #expect(beforeCrash < total, "killed mid-stream")
+        #expect(try run(kcat, ["-P", "-b", bootstrap, "-t", "features", "-K:"],
+                        stdin: Self.records(firstPart..<total, prefix: "c")).status == 0)
 
         let second = try Self.startWorker(bootstrap, options)
         _ = try second.readLine(timeout: .seconds(30))

@@ -79,12 +79,12 @@ struct FetchStallTests {
         // seconds either way, so the speed is shown by `bench kafka` and `bench worker`, not here.
     }
 
-    @Test("Resuming paused partitions wakes their fetchers, and every record still arrives once, in order")
+    @Test("Pausing and resuming after every batch: each resume wakes the fetchers, and every record arrives once, in order")
     func resumeWakesTheFetchers() async throws {
         let broker = try EmbeddedBroker(topics: [TopicSpec("resume", partitions: 3)])
         defer { broker.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfig(broker))
-        let count = 3_000
+        let count = 6_000
         try await produceNumbered(producer, topic: "resume", count: count)
         await producer.close()
 
@@ -94,10 +94,10 @@ struct FetchStallTests {
         var resumes = 0
         let deadline = ContinuousClock.now + .seconds(120)
         while messages.count < count, ContinuousClock.now < deadline {
-            guard let batch = await consumer.nextBatch(maxMessages: 500, timeout: .seconds(1)) else { break }
+            guard let batch = await consumer.nextBatch(maxMessages: 100, timeout: .seconds(1)) else { break }
             messages += batch
-            // Pause and resume after each of the first batches, as a worker at its in-flight bound does.
-            if !batch.isEmpty && resumes < 3 {
+            // Pause and resume after every batch, as a worker at its in-flight bound does.
+            if !batch.isEmpty {
                 let before = consumer.fetchWakeups
                 let assignment = consumer.assignment
                 consumer.pause(assignment)
@@ -109,8 +109,10 @@ struct FetchStallTests {
         }
         await consumer.close()
 
-        #expect(resumes == 3)
-        #expect(messages.count == count)
+        #expect(resumes >= count / 100)
+        // Each offset once: librdkafka 2.0.2 sometimes delivers a message again after a resume,
+        // and the consumer drops such repeats.
+        #expect(messages.count == count, "\(consumer.repeatedMessagesDropped) repeat(s) dropped")
         var lastOffset: [Int32: Int64] = [:]
         for m in messages {
             if let previous = lastOffset[m.partition] { #expect(m.offset == previous + 1) }

@@ -33,6 +33,17 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private var lastTopic: (rkt: OpaquePointer, name: String)?
     /// Touched only by the polling thread.
     private var stallDetector: FetchStallDetector
+    /// Per partition of the current assignment, the offset after the last message handed on;
+    /// polling thread only. librdkafka 2.0.2 occasionally delivers a message again after a
+    /// pause and resume (about one in 20,000 under constant pausing); anything below this offset
+    /// is such a repeat and is dropped. Cleared on every rebalance.
+    private var deliveredUpTo: [DeliveredKey: Int64] = [:]
+    private let repeatsDropped = Locked(0)
+
+    private struct DeliveredKey: Hashable {
+        let topic: UInt
+        let partition: Int32
+    }
     /// Whether a thread is waking the fetchers (one at a time), and the partitions to wake once
     /// it is done (requests that came meanwhile, merged).
     private let waking = Locked<(running: Bool, next: Set<TopicPartition>)>((false, []))
@@ -345,7 +356,11 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             var message = rd_kafka_consumer_poll(rk, flowPaused ? 10 : idleTimeout)
             while let m = message {
                 if m.pointee.err.rawValue == 0 {
-                    polled.append(m)
+                    if isRepeat(m) {
+                        rd_kafka_message_destroy(m)
+                    } else {
+                        polled.append(m)
+                    }
                 } else {
                     logConsumeError(m)
                     rd_kafka_message_destroy(m)
@@ -408,6 +423,22 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             }
         }
     }
+
+    /// Whether `m` repeats a message already handed on (see `deliveredUpTo`); records it if not.
+    private func isRepeat(_ m: UnsafeMutablePointer<rd_kafka_message_t>) -> Bool {
+        let key = DeliveredKey(topic: UInt(bitPattern: m.pointee.rkt), partition: m.pointee.partition)
+        let offset = m.pointee.offset
+        if let next = deliveredUpTo[key], offset < next {
+            repeatsDropped.withLock { $0 += 1 }
+            logger.debug("dropped a repeated message at offset \(offset) of partition \(m.pointee.partition) (next is \(next))")
+            return true
+        }
+        deliveredUpTo[key] = offset + 1
+        return false
+    }
+
+    /// Messages librdkafka delivered again and the consumer dropped.
+    var repeatedMessagesDropped: Int { repeatsDropped.withLock { $0 } }
 
     /// How often the fetchers were woken (after the queue filled up, or on a resume).
     var fetchWakeups: Int { wakeups.withLock { $0 } }
@@ -549,6 +580,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     fileprivate func rebalance(err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         let rk = handle.pointer
+        // A new assignment starts from the committed offsets, which may be behind what this
+        // member handed on before: those messages are not repeats.
+        deliveredUpTo.removeAll()
         let tps = partitions.map { PartitionList.topicPartitions(of: $0) } ?? []
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         switch err {
