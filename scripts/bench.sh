@@ -23,6 +23,8 @@ if [ -x Models/.venv/bin/python ]; then
 else
   echo "(Models/setup_venv.sh then rerun for the onnxruntime comparison)" >&2
 fi
+echo "== bench scoring (the worker's own work per record, without Kafka)" >&2
+$bin bench scoring
 echo "== bench worker (in process, then as its own process for its RSS)" >&2
 $bin bench worker --rounds 5 --worker-process $ref
 echo "== bench worker --drift (cost of drift monitoring)" >&2
