@@ -27,6 +27,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private let drained = DispatchSemaphore(value: 0)
     /// `true` until the handle is destroyed; application-side calls hold it so destroy cannot race them.
     private let alive = Locked(true)
+    /// Broker queries running on other threads without holding `alive` (they wait for the broker,
+    /// and holding it would block storing offsets meanwhile); destroy waits for them to finish.
+    private let queries = QueryGate()
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
     private var topicNames: [OpaquePointer: String] = [:]
     /// The last topic seen (most messages come in runs of one topic); polling thread only.
@@ -247,15 +250,15 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     /// partition the broker does not answer for within `timeout` is left out.
     func highWatermarks(_ partitions: [TopicPartition], timeout: Duration) async -> [TopicPartition: Int64] {
         let handle = self.handle
-        let alive = self.alive
+        let queries = self.queries
         return await DedicatedThread.run(name: "streamscore-watermarks") {
-            Self.queryHighWatermarks(handle, alive, partitions, within: timeout)
+            Self.queryHighWatermarks(handle, queries, partitions, within: timeout)
         }
     }
 
     /// Queries the partitions' high watermarks one at a time (blocking; dedicated threads only),
-    /// all within `within`. Each query holds `alive`, so the handle cannot be destroyed under it.
-    private static func queryHighWatermarks(_ handle: RDKafkaHandle, _ alive: Locked<Bool>, _ partitions: [TopicPartition],
+    /// all within `within`. Each query passes `queries`, so the handle is not destroyed under it.
+    private static func queryHighWatermarks(_ handle: RDKafkaHandle, _ queries: QueryGate, _ partitions: [TopicPartition],
                                             within: Duration) -> [TopicPartition: Int64] {
         let deadline = ContinuousClock.now + within
         var out: [TopicPartition: Int64] = [:]
@@ -264,10 +267,10 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             guard remaining > 0 else { break }
             var low: Int64 = -1
             var high: Int64 = -1
-            let err = alive.withLock { a in
-                a ? rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, remaining)
-                  : RD_KAFKA_RESP_ERR__DESTROY
-            }
+            let err = queries.run {
+                rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, remaining)
+            } ?? RD_KAFKA_RESP_ERR__DESTROY
+            if err == RD_KAFKA_RESP_ERR__DESTROY { break }
             if err.rawValue == 0 && high >= 0 { out[tp] = high }
         }
         return out
@@ -383,7 +386,12 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
             a = false
             rd_kafka_queue_destroy(consumerQueue.pointer)
         }
-        rd_kafka_destroy(rk)
+        if queries.closeAndWait(upTo: .seconds(5)) {
+            rd_kafka_destroy(rk)
+        } else {
+            // Destroying the client under a running query would free memory it still uses.
+            logger.warning("broker queries still running 5 s after close; abandoning the client without destroying it")
+        }
         closeDone.signal()
     }
 
@@ -409,12 +417,12 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         }
         guard start else { return }
         let handle = self.handle
-        let alive = self.alive
+        let queries = self.queries
         let waking = self.waking
         DedicatedThread.start(name: "streamscore-fetch-wake") {
             var batch = partitions
             while !batch.isEmpty {
-                _ = Self.queryHighWatermarks(handle, alive, batch, within: .milliseconds(1500))
+                _ = Self.queryHighWatermarks(handle, queries, batch, within: .milliseconds(1500))
                 batch = waking.withLock { w -> [TopicPartition] in
                     defer { w.next.removeAll() }
                     if w.next.isEmpty { w.running = false }
@@ -629,5 +637,34 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
         if done.wait(timeout: .now() + options.rebalanceTimeout.timeInterval) == .timedOut {
             logger.warning("rebalance handler did not finish within \(options.rebalanceTimeout); continuing")
         }
+    }
+}
+
+/// Lets calls that wait for the broker run without a lock, and lets destroy wait for them: after
+/// ``closeAndWait(upTo:)`` no call starts.
+final class QueryGate: Sendable {
+    private let state = Locked<(running: Int, closed: Bool)>((0, false))
+
+    /// Runs `body` unless the gate is closed (then returns `nil`).
+    func run<R>(_ body: () -> R) -> R? {
+        let entered = state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            s.running += 1
+            return true
+        }
+        guard entered else { return nil }
+        defer { state.withLock { $0.running -= 1 } }
+        return body()
+    }
+
+    /// Closes the gate and waits for running calls to finish; `false` if some still run at the deadline.
+    func closeAndWait(upTo deadline: Duration) -> Bool {
+        state.withLock { $0.closed = true }
+        let end = ContinuousClock.now + deadline
+        while state.withLock({ $0.running > 0 }) {
+            if ContinuousClock.now >= end { return false }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return true
     }
 }
