@@ -28,7 +28,8 @@ struct BrokerCommandTests {
     @Test("--port forwards bootstrap connections from a fixed port, and SIGINT exits 0")
     func fixedPortForwarder() throws {
         let kcat = try #require(which("kcat"))
-        let port = 20_000 + Int.random(in: 0..<20_000)
+        // A port the kernel just reported free (a random one sometimes collided with another socket).
+        let port = try freeTCPPort()
         let broker = try ChildProcess(try streamscoreExecutable(), ["broker", "--port", "\(port)"])
         #expect(try broker.readLine() == "127.0.0.1:\(port)")
         let metadata = try run(kcat, ["-L", "-b", "127.0.0.1:\(port)", "-J"])
