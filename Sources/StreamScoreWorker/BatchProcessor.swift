@@ -190,36 +190,39 @@ struct BatchProcessor: Sendable {
         if size > configuration.maxRecordBytes {
             throw RecordRejection(.tooLarge, "the record is \(size) bytes; the limit is \(configuration.maxRecordBytes)")
         }
-        if pointer.pointee.headers.isEmpty, let g = defaultGroup,
-           let fast = groups[g].assembler.appendNumeric(pointer.pointee.value, parser: parser) {
-            groups[g].items.append(Item(index: index, idText: fast.id, isMultiRow: false, rows: fast.rows))
-            return
+        // Records without headers take the batch's fixed default route; the others are routed by
+        // their headers and key.
+        let g: Int
+        var shadow: ServedModel?
+        if pointer.pointee.headers.isEmpty, let fixed = defaultGroup {
+            g = fixed
+        } else {
+            let route = try self.route(pointer.pointee, models: models, nowMs: nowMs)
+            g = Self.groupIndex(for: route.model, in: &groups, capacity: configuration.maxBatchRows)
+            shadow = route.shadow
         }
-        let message = pointer.pointee
-        var modelName: String?
-        var modelVersion: String?
-        if !message.headers.isEmpty {
-            if let deadline = message.headers.string(named: HeaderName.deadlineMs) {
-                guard let ms = Int64(deadline) else {
-                    throw RecordRejection(.invalidRecord, "header deadline-ms is not epoch milliseconds: '\(deadline)'")
-                }
-                if ms < nowMs { throw RecordRejection(.expired, "the deadline passed \(nowMs - ms) ms before scoring") }
-            }
-            modelName = message.headers.string(named: HeaderName.model)
-            modelVersion = message.headers.string(named: HeaderName.modelVersion)
-        }
-        let route = try models.resolve(name: modelName, version: modelVersion, key: message.key,
-                                       fallbackKey: message.offset ^ (Int64(message.partition) << 48))
-        let g = Self.groupIndex(for: route.model, in: &groups, capacity: configuration.maxBatchRows)
         // The common all-numbers shape skips the generic parse; anything else, or anything the
         // model would reject, takes the full path below, which gives the exact reason.
-        if route.shadow == nil, let fast = groups[g].assembler.appendNumeric(message.value, parser: parser) {
+        if shadow == nil, let fast = groups[g].assembler.appendNumeric(pointer.pointee.value, parser: parser) {
             groups[g].items.append(Item(index: index, idText: fast.id, isMultiRow: false, rows: fast.rows))
             return
         }
-        let record = try parser.parse(message.value)
+        let record = try parser.parse(pointer.pointee.value)
         let rows = try groups[g].assembler.append(record.rows)
         groups[g].items.append(Item(index: index, id: record.id, isMultiRow: record.isMultiRow, rows: rows,
-                                    shadow: route.shadow.map { ($0, record) }))
+                                    shadow: shadow.map { ($0, record) }))
+    }
+
+    /// The models for a record, by its `deadline-ms`, `model` and `model-version` headers and key.
+    private func route(_ message: KafkaMessage, models: ModelSet, nowMs: Int64) throws(RecordRejection) -> ModelRoute {
+        if let deadline = message.headers.string(named: HeaderName.deadlineMs) {
+            guard let ms = Int64(deadline) else {
+                throw RecordRejection(.invalidRecord, "header deadline-ms is not epoch milliseconds: '\(deadline)'")
+            }
+            if ms < nowMs { throw RecordRejection(.expired, "the deadline passed \(nowMs - ms) ms before scoring") }
+        }
+        return try models.resolve(name: message.headers.string(named: HeaderName.model),
+                                  version: message.headers.string(named: HeaderName.modelVersion),
+                                  key: message.key, fallbackKey: message.offset ^ (Int64(message.partition) << 48))
     }
 }

@@ -20,6 +20,13 @@ final class DriftMonitor: Sendable {
         var epsilon = 1e-4
     }
 
+    /// A monitor with the worker's drift settings.
+    convenience init(configuration: WorkerConfiguration) {
+        self.init(settings: Settings(windowRows: configuration.driftWindowRows,
+                                     windowDuration: configuration.driftWindowDuration,
+                                     threshold: configuration.driftPSIThreshold))
+    }
+
     let settings: Settings
     /// By "model/version".
     private let windows = Locked<[String: Window]>([:])
@@ -85,23 +92,12 @@ final class DriftMonitor: Sendable {
             } else {
                 let missingBin = feature.expected.count - 1
                 let width = batch.featureCount
-                if let grid = feature.grid {
-                    batch.numbers.withUnsafeBufferPointer { numbers in
-                        counts[f].withUnsafeMutableBufferPointer { bins in
-                            for r in 0..<batch.rowCount {
-                                let x = numbers[r * width + feature.column]
-                                bins[x.isNaN ? missingBin : grid.bin(x)] += 1
-                            }
-                        }
-                    }
-                    continue
-                }
                 batch.numbers.withUnsafeBufferPointer { numbers in
                     feature.edges.withUnsafeBufferPointer { edges in
                         counts[f].withUnsafeMutableBufferPointer { bins in
                             for r in 0..<batch.rowCount {
                                 let x = numbers[r * width + feature.column]
-                                bins[x.isNaN ? missingBin : Self.bin(x, edges: edges)] += 1
+                                bins[x.isNaN ? missingBin : feature.grid?.bin(x) ?? Self.bin(x, edges: edges)] += 1
                             }
                         }
                     }

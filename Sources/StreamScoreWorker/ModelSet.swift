@@ -80,9 +80,8 @@ struct ModelSet: Sendable {
     /// The models for a record's `model` / `model-version` headers and key. An explicit version
     /// bypasses canary and shadow.
     func resolve(name: String?, version: String?, key: ArraySlice<UInt8>?, fallbackKey: Int64) throws(RecordRejection) -> ModelRoute {
-        let isDefault = name == nil || name == defaultModel
         let name = name ?? defaultModel
-        guard let r = isDefault ? defaultRoutes : routes[name] else {
+        guard let r = name == defaultModel ? defaultRoutes : routes[name] else {
             throw RecordRejection(.unknownModel, "model '\(name)' is not loaded")
         }
         if let version {

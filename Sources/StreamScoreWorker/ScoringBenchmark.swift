@@ -26,8 +26,8 @@ public enum ScoringBenchmark {
         guard !registry.current.orderedVersions(of: configuration.defaultModel).isEmpty else {
             throw ModelError.store("default model '\(configuration.defaultModel)' has no valid version in \(configuration.modelsDirectory)")
         }
-        let processor = BatchProcessor(configuration: configuration, registry: registry, drift: DriftMonitor(settings: .init(
-            windowRows: configuration.driftWindowRows, windowDuration: nil, threshold: configuration.driftPSIThreshold)))
+        let processor = BatchProcessor(configuration: configuration, registry: registry,
+                                       drift: DriftMonitor(configuration: configuration))
         let batches = makeBatches(values, topic: configuration.inputTopic, batchRows: batchRows)
         var outputBytes = 0
         // Thread CPU time rather than wall time: on a shared machine it leaves out the time other

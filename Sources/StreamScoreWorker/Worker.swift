@@ -73,9 +73,8 @@ public final class Worker: Service, Sendable {
             throw ModelError.store("model '\(name)' has no version \(version)")
         }
         startupEvents = Locked(events.filter { $0.kind != .loaded })
-        processor = BatchProcessor(configuration: configuration, registry: models, drift: DriftMonitor(settings: .init(
-            windowRows: configuration.driftWindowRows, windowDuration: configuration.driftWindowDuration,
-            threshold: configuration.driftPSIThreshold)))
+        processor = BatchProcessor(configuration: configuration, registry: models,
+                                   drift: DriftMonitor(configuration: configuration))
         metrics = WorkerMetrics(registry: registry)
         metrics.setModels(loaded.summary)
         lanes = AsyncLimiter(limit: max(1, configuration.lanes))

@@ -49,9 +49,7 @@ final class WorkerMetrics: Sendable {
         for name in ["streamscore_queue_seconds", "streamscore_inference_seconds"] {
             factory.durationHistogramBuckets[name] = latencyBuckets
         }
-        factory.valueHistogramBuckets["streamscore_end_to_end_seconds"] = latencyBuckets.map {
-            Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
-        }
+        factory.valueHistogramBuckets["streamscore_end_to_end_seconds"] = latencyBuckets.map { $0.milliseconds / 1000 }
         factory.valueHistogramBuckets["streamscore_batch_rows"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
         self.factory = factory
         queueTimer = CoreMetrics.Timer(label: "streamscore_queue_seconds", factory: factory)

@@ -27,8 +27,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     private let drained = DispatchSemaphore(value: 0)
     /// `true` until the handle is destroyed; application-side calls hold it so destroy cannot race them.
     private let alive = Locked(true)
-    /// Broker queries running on other threads without holding `alive` (they wait for the broker,
-    /// and holding it would block storing offsets meanwhile); destroy waits for them to finish.
+    /// Calls that wait for the broker (commits, committed offsets, watermarks, fetch wakes) run
+    /// through this gate instead of holding `alive`, which would block storing offsets and pausing
+    /// meanwhile; destroy waits for them to finish.
     private let queries = QueryGate()
     /// Topic names by `rd_kafka_topic_t` pointer; touched only by the polling thread.
     private var topicNames: [OpaquePointer: String] = [:]
@@ -224,9 +225,9 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
     func commit() async throws(KafkaError) {
         if shared.withLock({ $0.closed }) { throw .closed }
         let handle = self.handle
-        let alive = self.alive
+        let queries = self.queries
         let err = await DedicatedThread.run(name: "streamscore-consumer-commit") {
-            alive.withLock { a in a ? rd_kafka_commit(handle.pointer, nil, 0).rawValue : RD_KAFKA_RESP_ERR__DESTROY.rawValue }
+            queries.run { rd_kafka_commit(handle.pointer, nil, 0).rawValue } ?? RD_KAFKA_RESP_ERR__DESTROY.rawValue
         }
         if err != 0 && err != RD_KAFKA_RESP_ERR__NO_OFFSET.rawValue {
             throw KafkaError.from(rd_kafka_resp_err_t(err))
@@ -235,11 +236,11 @@ final class ConsumerCore: @unchecked Sendable, RDKafkaLogSink {
 
     func committed(_ partitions: [TopicPartition], timeout: Duration) async throws(KafkaError) -> [TopicPartition: Int64] {
         let handle = self.handle
-        let alive = self.alive
+        let queries = self.queries
         let ms = Int32(timeout.timeInterval * 1000)
         let result: Result<[TopicPartition: Int64], KafkaError> = await DedicatedThread.run(name: "streamscore-committed") {
             let list = PartitionList(partitions)
-            let err = alive.withLock { a in a ? rd_kafka_committed(handle.pointer, list.pointer, ms) : RD_KAFKA_RESP_ERR__DESTROY }
+            let err = queries.run { rd_kafka_committed(handle.pointer, list.pointer, ms) } ?? RD_KAFKA_RESP_ERR__DESTROY
             if err.rawValue != 0 { return .failure(KafkaError.from(err)) }
             return .success(list.offsets())
         }
